@@ -1,0 +1,21 @@
+# Everyday commands; see README.md.
+.PHONY: setup build serve test
+
+# Installs the Wasm toolchain pieces and test tools this machine lacks.
+setup:
+	scripts/setup
+
+# Builds the three components into target/wasm32-wasip1/release/.
+build:
+	scripts/build-wasm
+
+# Serves the built app on http://127.0.0.1:3000 with the wasmtime harness
+# (with Spin installed, `spin build --up` does the same on Spin).
+serve: build
+	cargo run --profile host -p wasm-harness -- spin.toml
+
+# Native unit tests, the built components over real HTTP, and the
+# Kubernetes manifests against the real schemas.
+test: build
+	cargo test
+	tests/k8s/run

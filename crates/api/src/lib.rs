@@ -1,0 +1,330 @@
+//! The app's JSON API: the bodies its routes take and answer, and its errors.
+//!
+//! Every component (and the native benchmark server) speaks through these
+//! types, so a route answers the same JSON wherever it is served from. Every
+//! failure is an [`ApiError`], sent as
+//! `{"error": {"code": "...", "message": "..."}}` with a 4xx status.
+
+use car_value_model::{Car, CarValueError, Estimate};
+use sentiment_model::{Analysis, SentimentError};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// Largest request body accepted, in bytes. Larger bodies answer 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// The body of `POST /api/car-value` and `POST /api/trade`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct CarRequest {
+    /// Model year.
+    pub year: i32,
+    /// Odometer reading, in miles.
+    pub mileage: f64,
+}
+
+impl From<CarRequest> for Car {
+    fn from(request: CarRequest) -> Self {
+        Car {
+            year: request.year,
+            mileage: request.mileage,
+        }
+    }
+}
+
+/// The answer of `POST /api/car-value` and `POST /api/trade`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CarValue {
+    /// Estimated trade-in value, in whole US dollars.
+    pub value_usd: u32,
+}
+
+impl From<Estimate> for CarValue {
+    fn from(estimate: Estimate) -> Self {
+        CarValue {
+            value_usd: estimate.value_usd as u32,
+        }
+    }
+}
+
+/// The body of `POST /api/review-sentiment` and `POST /api/review`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ReviewRequest {
+    /// The review's text.
+    pub review: String,
+}
+
+/// The answer of `POST /api/review-sentiment` and `POST /api/review`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sentiment {
+    /// `positive`, `negative` or `neutral`.
+    pub label: &'static str,
+    /// Normalised score in [-1, 1].
+    pub score: f64,
+    /// Shares of positive, negative and neutral sentiment; they add up to 1.
+    pub positive: f64,
+    pub negative: f64,
+    pub neutral: f64,
+}
+
+impl From<Analysis> for Sentiment {
+    fn from(analysis: Analysis) -> Self {
+        Sentiment {
+            label: analysis.label.as_str(),
+            score: analysis.score,
+            positive: analysis.positive,
+            negative: analysis.negative,
+            neutral: analysis.neutral,
+        }
+    }
+}
+
+/// The body of `POST /api/car-analysis`: a car and a review of it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CarAnalysisRequest {
+    #[serde(flatten)]
+    pub car: CarRequest,
+    #[serde(flatten)]
+    pub review: ReviewRequest,
+}
+
+/// The answer of `POST /api/car-analysis`: both models' answers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CarAnalysis {
+    pub car_value: CarValue,
+    pub sentiment: Sentiment,
+}
+
+/// The body of every health route: `{"status": "ok", "service": "<name>"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Health {
+    status: &'static str,
+    service: &'static str,
+}
+
+impl Health {
+    /// A healthy `service`.
+    pub fn ok(service: &'static str) -> Self {
+        Self {
+            status: "ok",
+            service,
+        }
+    }
+}
+
+/// A failed request: its status, a stable machine-readable code and a message
+/// for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: u16,
+    code: &'static str,
+    message: String,
+    allow: Option<&'static str>,
+}
+
+impl ApiError {
+    /// An error with any status; prefer the named constructors.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            allow: None,
+        }
+    }
+
+    /// 422: the request is well-formed JSON but a value is not acceptable.
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(422, code, message)
+    }
+
+    /// 404 for a path no route serves.
+    pub fn not_found(path: &str) -> Self {
+        Self::new(404, "not_found", format!("no route for {path}"))
+    }
+
+    /// 405 for a route called with `method`; `allow` lists the right methods.
+    pub fn method_not_allowed(method: impl std::fmt::Display, allow: &'static str) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::new(
+                405,
+                "method_not_allowed",
+                format!("{method} is not allowed here; use {allow}"),
+            )
+        }
+    }
+
+    /// 413 for a body over [`MAX_BODY_BYTES`].
+    pub fn body_too_large() -> Self {
+        Self::new(
+            413,
+            "body_too_large",
+            format!("request body must be at most {MAX_BODY_BYTES} bytes"),
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The machine-readable code, for example `invalid_json`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The methods a 405 allows, for its `Allow` header.
+    pub fn allow(&self) -> Option<&'static str> {
+        self.allow
+    }
+
+    /// The JSON body: `{"error": {"code": "...", "message": "..."}}`.
+    pub fn body(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: Detail<'a>,
+        }
+        #[derive(Serialize)]
+        struct Detail<'a> {
+            code: &'a str,
+            message: &'a str,
+        }
+        to_json(&Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+            },
+        })
+    }
+}
+
+impl From<CarValueError> for ApiError {
+    fn from(error: CarValueError) -> Self {
+        ApiError::unprocessable(error.code(), error.to_string())
+    }
+}
+
+impl From<SentimentError> for ApiError {
+    fn from(error: SentimentError) -> Self {
+        ApiError::unprocessable(error.code(), error.to_string())
+    }
+}
+
+/// Parses a request body, which must be a JSON object in UTF-8. Malformed
+/// JSON (including bytes that are not UTF-8) is a 400; well-formed JSON of the
+/// wrong shape (not an object, a missing field, a wrong type) a 422.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let malformed = |problem: &dyn std::fmt::Display| {
+        ApiError::new(
+            400,
+            "invalid_json",
+            format!("request body is not valid JSON: {problem}"),
+        )
+    };
+    let text = std::str::from_utf8(body).map_err(|error| malformed(&error))?;
+    // serde would also read a struct from an array (`[2018, 45000]`): the API
+    // takes named fields only.
+    if !text.trim_start().starts_with('{') {
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => {
+                ApiError::unprocessable("invalid_request", "request body must be a JSON object")
+            }
+            Err(error) => malformed(&error),
+        });
+    }
+    serde_json::from_str(text).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => {
+            ApiError::unprocessable("invalid_request", error.to_string())
+        }
+        _ => malformed(&error),
+    })
+}
+
+/// Serializes an answer.
+pub fn to_json(body: &impl Serialize) -> Vec<u8> {
+    // The API's bodies are plain data with string keys: they always serialize.
+    serde_json::to_vec(body).expect("API bodies serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_json_is_a_400_invalid_json() {
+        let error = parse_json::<CarRequest>(b"{\"year\": ").unwrap_err();
+        assert_eq!((error.status(), error.code()), (400, "invalid_json"));
+    }
+
+    #[test]
+    fn non_utf8_bytes_are_a_400_invalid_json() {
+        let error = parse_json::<ReviewRequest>(b"{\"review\": \"\xff\xfe\"}").unwrap_err();
+        assert_eq!((error.status(), error.code()), (400, "invalid_json"));
+    }
+
+    #[test]
+    fn invalid_utf8_skipped_by_the_parser_is_still_a_400() {
+        let error = parse_json::<CarRequest>(b"{\"year\": 2018, \"mileage\": 1, \"x\": \"\xff\"}")
+            .unwrap_err();
+        assert_eq!((error.status(), error.code()), (400, "invalid_json"));
+    }
+
+    #[test]
+    fn an_array_is_a_422_even_when_its_items_would_fit() {
+        let error = parse_json::<CarRequest>(b"[2018, 45000]").unwrap_err();
+        assert_eq!((error.status(), error.code()), (422, "invalid_request"));
+        assert_eq!(error.message(), "request body must be a JSON object");
+    }
+
+    #[test]
+    fn a_wrong_type_is_a_422_invalid_request() {
+        let error = parse_json::<CarRequest>(br#"{"year": "2018", "mileage": 1}"#).unwrap_err();
+        assert_eq!((error.status(), error.code()), (422, "invalid_request"));
+        assert!(
+            error.message().contains("invalid type"),
+            "{}",
+            error.message()
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_a_422_naming_the_field() {
+        let error = parse_json::<CarRequest>(br#"{"year": 2018}"#).unwrap_err();
+        assert_eq!(error.status(), 422);
+        assert!(error.message().contains("`mileage`"), "{}", error.message());
+    }
+
+    #[test]
+    fn car_analysis_takes_the_car_and_the_review_side_by_side() {
+        let request: CarAnalysisRequest =
+            parse_json(br#"{"year": 2018, "mileage": 45000, "review": "Great car!"}"#).unwrap();
+        assert_eq!(
+            request.car,
+            CarRequest {
+                year: 2018,
+                mileage: 45000.0
+            }
+        );
+        assert_eq!(request.review.review, "Great car!");
+    }
+
+    #[test]
+    fn an_error_body_has_only_a_code_and_a_message() {
+        let body = ApiError::not_found("/nowhere").body();
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"error":{"code":"not_found","message":"no route for /nowhere"}}"#
+        );
+    }
+
+    #[test]
+    fn model_errors_are_422_with_the_models_code_and_message() {
+        let error = ApiError::from(SentimentError::EmptyReview);
+        assert_eq!((error.status(), error.code()), (422, "empty_review"));
+        assert_eq!(error.message(), "review must not be empty");
+    }
+}

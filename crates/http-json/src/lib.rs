@@ -1,0 +1,98 @@
+//! The app's JSON API over Spin's HTTP: what every component's HTTP handler
+//! shares. Routes answer JSON; failures answer an [`ApiError`] as JSON.
+
+use api::{ApiError, MAX_BODY_BYTES};
+use futures::StreamExt;
+use serde::{Serialize, de::DeserializeOwned};
+use spin_sdk::http::{IncomingRequest, Method, Response};
+
+/// A JSON response with `status` and `body`.
+pub fn json(status: u16, body: &impl Serialize) -> Response {
+    response(status, api::to_json(body))
+}
+
+/// The response for `error`.
+pub fn error(error: ApiError) -> Response {
+    let mut response = response(error.status(), error.body());
+    if let Some(allow) = error.allow() {
+        response.set_header("allow", allow);
+    }
+    response
+}
+
+fn response(status: u16, body: Vec<u8>) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body)
+        .build()
+}
+
+/// The request's path, without its query.
+pub fn path(request: &IncomingRequest) -> String {
+    let mut path = request.path_with_query().unwrap_or_default();
+    if let Some(query) = path.find('?') {
+        path.truncate(query);
+    }
+    path
+}
+
+/// Serves a `GET` route: `handler`'s answer as JSON with status 200.
+pub fn get<T: Serialize>(request: &IncomingRequest, handler: impl FnOnce() -> T) -> Response {
+    match request.method() {
+        Method::Get | Method::Head => json(200, &handler()),
+        method => error(ApiError::method_not_allowed(method, "GET")),
+    }
+}
+
+/// Serves a `POST` route taking and answering JSON: reads the body (at most
+/// [`MAX_BODY_BYTES`]), parses it, and answers `handler`'s result.
+pub async fn post<Req, Resp>(
+    request: IncomingRequest,
+    handler: impl FnOnce(Req) -> Result<Resp, ApiError>,
+) -> Response
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+{
+    if request.method() != Method::Post {
+        return error(ApiError::method_not_allowed(request.method(), "POST"));
+    }
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(failure) => return error(failure),
+    };
+    match api::parse_json(&body).and_then(handler) {
+        Ok(answer) => json(200, &answer),
+        Err(failure) => error(failure),
+    }
+}
+
+/// Reads the body, refusing more than [`MAX_BODY_BYTES`] before reading it
+/// all: by its declared length when there is one, else as it arrives.
+async fn read_body(request: IncomingRequest) -> Result<Vec<u8>, ApiError> {
+    let declared_length = request
+        .headers()
+        .get(&"content-length".to_owned())
+        .first()
+        .and_then(|value| std::str::from_utf8(value).ok()?.trim().parse::<u64>().ok());
+    if declared_length.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::body_too_large());
+    }
+    let mut body = Vec::new();
+    let mut chunks = request.into_body_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|failure| {
+            ApiError::new(
+                400,
+                "unreadable_body",
+                format!("could not read the request body: {failure}"),
+            )
+        })?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::body_too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

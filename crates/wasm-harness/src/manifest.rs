@@ -1,0 +1,120 @@
+//! The parts of a Spin manifest (`spin.toml`, version 2) the harness serves.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A parsed `spin.toml`.
+#[derive(Debug, Deserialize)]
+pub struct Manifest {
+    pub spin_manifest_version: u32,
+    pub application: Application,
+    #[serde(default)]
+    pub trigger: Triggers,
+    #[serde(default)]
+    pub component: BTreeMap<String, Component>,
+    /// The directory holding the manifest; sources are relative to it.
+    #[serde(skip)]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Application {
+    pub name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Triggers {
+    #[serde(default)]
+    pub http: Vec<HttpTrigger>,
+}
+
+/// One `[[trigger.http]]`: a route served by a component.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpTrigger {
+    pub route: String,
+    pub component: String,
+}
+
+/// One `[component.<id>]`.
+#[derive(Debug, Deserialize)]
+pub struct Component {
+    /// Path of the `.wasm` file, relative to the manifest.
+    pub source: PathBuf,
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, Dependency>,
+    pub build: Option<Build>,
+}
+
+/// A component dependency in the `{ component = "<id>" }` form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dependency {
+    pub component: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Build {
+    pub command: String,
+}
+
+impl Manifest {
+    /// Reads and checks the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut manifest: Manifest =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        manifest.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    /// Path of a component's `.wasm` file.
+    pub fn source_path(&self, id: &str) -> Result<PathBuf> {
+        let component = self
+            .component
+            .get(id)
+            .with_context(|| format!("no component `{id}` in the manifest"))?;
+        Ok(self.dir.join(&component.source))
+    }
+
+    /// Refuses what Spin would refuse: another manifest version, triggers or
+    /// dependencies naming missing components, and duplicate routes.
+    fn check(&self) -> Result<()> {
+        if self.spin_manifest_version != 2 {
+            bail!(
+                "spin_manifest_version must be 2, not {}",
+                self.spin_manifest_version
+            );
+        }
+        let mut routes = std::collections::BTreeSet::new();
+        for trigger in &self.trigger.http {
+            if !self.component.contains_key(&trigger.component) {
+                bail!(
+                    "route {} names a missing component `{}`",
+                    trigger.route,
+                    trigger.component
+                );
+            }
+            if !routes.insert(trigger.route.as_str()) {
+                bail!("route {} is served twice", trigger.route);
+            }
+        }
+        for (id, component) in &self.component {
+            for (name, dependency) in &component.dependencies {
+                if !self.component.contains_key(&dependency.component) {
+                    bail!(
+                        "component `{id}`'s dependency {name} names a missing component `{}`",
+                        dependency.component
+                    );
+                }
+                if dependency.component == *id {
+                    bail!("component `{id}` depends on itself");
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,302 @@
+//! Serves an app's HTTP components on wasmtime: one listener, Spin's routing,
+//! a fresh component instance per request from a pooling allocator.
+
+use crate::compose::{self, Dependency};
+use crate::manifest::Manifest;
+use crate::router::Router;
+use anyhow::{Context, Result};
+use hyper::server::conn::http1;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::io::TokioIo;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// How long one request may run in the guest before it is stopped.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// How often the engine's epoch advances; deadlines are counted in epochs.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// An app loaded from its manifest: every HTTP component compiled, composed
+/// with its dependencies, and pre-instantiated.
+pub struct App {
+    router: Router,
+    /// The handler serving each route, in trigger order.
+    handlers: Vec<Arc<Handler>>,
+}
+
+/// One component ready to serve.
+struct Handler {
+    id: String,
+    pre: ProxyPre<Host>,
+}
+
+/// Per-request host state.
+struct Host {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for Host {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
+}
+
+/// The engine configuration Spin uses: async, epoch deadlines, and the
+/// pooling instance allocator with Spin's default limits.
+fn engine() -> Result<Engine> {
+    const MAX_INSTANCES: u32 = 1_000;
+    const MB: usize = 1 << 20;
+    let mut pooling = PoolingAllocationConfig::default();
+    pooling
+        .total_component_instances(MAX_INSTANCES)
+        .total_memories(MAX_INSTANCES)
+        .total_tables(2 * MAX_INSTANCES)
+        .total_stacks(MAX_INSTANCES)
+        .total_core_instances(4 * MAX_INSTANCES)
+        .table_elements(100_000)
+        .max_component_instance_size(10 * MB)
+        .max_core_instance_size(10 * MB)
+        .max_core_instances_per_component(200)
+        .max_tables_per_component(64)
+        .max_memories_per_component(32)
+        .max_tables_per_module(2)
+        .max_memories_per_module(2)
+        .max_memory_size(4 << 30)
+        .linear_memory_keep_resident(2 * MB)
+        .table_keep_resident(MB / 2);
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+    let engine = Engine::new(&config)?;
+    let weak = engine.weak();
+    std::thread::spawn(move || {
+        while let Some(engine) = weak.upgrade() {
+            engine.increment_epoch();
+            drop(engine);
+            std::thread::sleep(EPOCH_TICK);
+        }
+    });
+    Ok(engine)
+}
+
+impl App {
+    /// Loads the app described by the manifest at `manifest_path`: reads each
+    /// HTTP component's built `.wasm`, composes it with its dependencies, and
+    /// compiles it.
+    pub fn load(manifest_path: &Path) -> Result<Self> {
+        let manifest = Manifest::load(manifest_path)?;
+        let engine = engine()?;
+        let mut linker = Linker::<Host>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+
+        let mut handlers: BTreeMap<&str, Arc<Handler>> = BTreeMap::new();
+        for trigger in &manifest.trigger.http {
+            let id = trigger.component.as_str();
+            if handlers.contains_key(id) {
+                continue;
+            }
+            let bytes = composed_component(&manifest, id)?;
+            let component = Component::new(&engine, &bytes)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("compiling component `{id}`"))?;
+            let pre = ProxyPre::new(linker.instantiate_pre(&component)?)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("component `{id}` is not an HTTP component"))?;
+            handlers.insert(
+                id,
+                Arc::new(Handler {
+                    id: id.to_owned(),
+                    pre,
+                }),
+            );
+        }
+        Ok(Self {
+            router: Router::new(manifest.trigger.http.iter().map(|t| t.route.as_str())),
+            handlers: manifest
+                .trigger
+                .http
+                .iter()
+                .map(|trigger| handlers[trigger.component.as_str()].clone())
+                .collect(),
+        })
+    }
+
+    /// Starts serving on `addr` (port 0 picks a free port) in the background.
+    pub async fn serve(self, addr: SocketAddr) -> Result<Server> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        let addr = listener.local_addr()?;
+        let app = Arc::new(self);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let app = app.clone();
+                        async move { app.handle(request).await }
+                    });
+                    // A client that goes away mid-request is its own business.
+                    let _ = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(Server { addr, task })
+    }
+
+    async fn handle(
+        &self,
+        request: hyper::Request<hyper::body::Incoming>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>> {
+        let Some(index) = self.router.route(request.uri().path()) else {
+            return Ok(plain_response(404, "not found"));
+        };
+        let handler = self.handlers[index].clone();
+        match handler.handle(request).await {
+            Ok(response) => Ok(response),
+            Err(error) => {
+                eprintln!("component `{}` failed: {error:?}", handler.id);
+                Ok(plain_response(500, "internal server error"))
+            }
+        }
+    }
+}
+
+impl Handler {
+    async fn handle(
+        &self,
+        request: hyper::Request<hyper::body::Incoming>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>> {
+        let mut store = Store::new(
+            self.pre.engine(),
+            Host {
+                wasi: WasiCtx::builder().inherit_stderr().build(),
+                http: WasiHttpCtx::new(),
+                table: ResourceTable::new(),
+            },
+        );
+        store.set_epoch_deadline((REQUEST_DEADLINE.as_millis() / EPOCH_TICK.as_millis()) as u64);
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let request = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)?;
+        let response_out = store.data_mut().http().new_response_outparam(sender)?;
+        let pre = self.pre.clone();
+        // The guest may keep running after it has sent the response head
+        // (to stream the body), so it runs in its own task.
+        let task = tokio::spawn(async move {
+            let proxy = pre.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, request, response_out)
+                .await?;
+            anyhow::Ok(())
+        });
+        match receiver.await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(error_code)) => Err(anyhow::anyhow!("guest answered an error: {error_code:?}")),
+            Err(_) => match task.await {
+                Ok(Ok(())) => anyhow::bail!("guest never set a response"),
+                Ok(Err(error)) => Err(error.context("guest failed before responding")),
+                Err(join_error) => Err(join_error.into()),
+            },
+        }
+    }
+}
+
+/// Reads component `id` and composes it with its dependencies.
+fn composed_component(manifest: &Manifest, id: &str) -> Result<Vec<u8>> {
+    let read = |id: &str| -> Result<Vec<u8>> {
+        let path = manifest.source_path(id)?;
+        let bytes = std::fs::read(&path).with_context(|| {
+            format!(
+                "reading component `{id}` from {} (run `make build` first)",
+                path.display()
+            )
+        })?;
+        compose::componentize(&bytes).with_context(|| format!("componentizing `{id}`"))
+    };
+    let dependencies = manifest.component[id]
+        .dependencies
+        .iter()
+        .map(|(interface, dependency)| {
+            Ok(Dependency {
+                interface,
+                name: &dependency.component,
+                component: read(&dependency.component)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    compose::compose(id, read(id)?, dependencies)
+        .with_context(|| format!("composing component `{id}` with its dependencies"))
+}
+
+fn plain_response(status: u16, message: &'static str) -> hyper::Response<HyperOutgoingBody> {
+    use http_body_util::{BodyExt, Full};
+    let body = Full::new(hyper::body::Bytes::from_static(message.as_bytes()))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    hyper::Response::builder()
+        .status(status)
+        .body(body)
+        .expect("a static response is valid")
+}
+
+/// A running server; it stops when dropped.
+pub struct Server {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,490 @@
+//! The app's HTTP API, served from the real built components (`make build`)
+//! on wasmtime, routed by spin.toml, with the gateway composed with both
+//! models: every route with good input, and bad input on every route.
+
+use api::MAX_BODY_BYTES;
+use car_value_model::{Car, MAX_MILEAGE, MAX_YEAR, MIN_YEAR};
+use sentiment_model::MAX_REVIEW_CHARS;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+use wasm_harness::App;
+
+/// The URL of the app, started once for all tests.
+fn app_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spin.toml");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            runtime.block_on(async {
+                let app = App::load(manifest.as_ref()).expect("the built app loads");
+                let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+                sender.send(server.url()).unwrap();
+                std::future::pending::<()>().await;
+            });
+        });
+        receiver.recv().expect("the app starts")
+    })
+}
+
+/// An answer: its status, `Allow` header and JSON body.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    allow: Option<String>,
+    body: Value,
+}
+
+fn send(method: &str, path: &str, body: impl Into<Vec<u8>>) -> Reply {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", app_url()))
+        .header("content-type", "application/json")
+        .body(body.into())
+        .unwrap();
+    let mut response = agent.run(request).expect("the app answers");
+    let status = response.status().as_u16();
+    let allow = response
+        .headers()
+        .get("allow")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let text = response.body_mut().read_to_string().unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|error| {
+        panic!("{method} {path}: {status} answered non-JSON {text:?}: {error}")
+    });
+    Reply {
+        status,
+        allow,
+        body,
+    }
+}
+
+fn post(path: &str, body: Value) -> Reply {
+    send("POST", path, body.to_string())
+}
+
+fn get(path: &str) -> Reply {
+    send("GET", path, Vec::new())
+}
+
+/// Asserts `reply` is the error `{"error": {"code": code, "message": ...}}`
+/// with `status`, and returns its message.
+#[track_caller]
+fn assert_error(reply: &Reply, status: u16, code: &str) -> String {
+    assert_eq!(reply.status, status, "{reply:?}");
+    let error = reply.body["error"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no error object: {reply:?}"));
+    assert_eq!(reply.body.as_object().unwrap().len(), 1, "{reply:?}");
+    assert_eq!(error["code"], code, "{reply:?}");
+    let message = error["message"].as_str().expect("a message");
+    assert!(!message.is_empty());
+    message.to_owned()
+}
+
+const CAR_ROUTES: [&str; 3] = ["/api/car-value", "/api/trade", "/api/car-analysis"];
+const REVIEW_ROUTES: [&str; 3] = ["/api/review-sentiment", "/api/review", "/api/car-analysis"];
+const POST_ROUTES: [&str; 5] = [
+    "/api/car-analysis",
+    "/api/car-value",
+    "/api/review-sentiment",
+    "/api/trade",
+    "/api/review",
+];
+
+/// A good body for `route`, with `changes` applied.
+fn body_for(route: &str, changes: Value) -> Value {
+    let mut body = match route {
+        "/api/car-value" | "/api/trade" => json!({"year": 2018, "mileage": 45000}),
+        "/api/review-sentiment" | "/api/review" => json!({"review": "Great car!"}),
+        _ => json!({"year": 2018, "mileage": 45000, "review": "Great car!"}),
+    };
+    for (key, value) in changes.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    body
+}
+
+fn expected_value(year: i32, mileage: f64) -> Value {
+    let estimate = car_value_model::estimate(Car { year, mileage }).unwrap();
+    json!({"value_usd": estimate.value_usd as u32})
+}
+
+fn expected_sentiment(review: &str) -> Value {
+    let analysis = sentiment_model::analyze(review).unwrap();
+    json!({
+        "label": analysis.label.as_str(),
+        "score": analysis.score,
+        "positive": analysis.positive,
+        "negative": analysis.negative,
+        "neutral": analysis.neutral,
+    })
+}
+
+// Good input.
+
+#[test]
+fn health_answers_ok() {
+    let reply = get("/health");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, json!({"status": "ok", "service": "gateway"}));
+}
+
+#[test]
+fn each_model_answers_its_own_health_route() {
+    for service in ["car-value", "sentiment"] {
+        let reply = get(&format!("/health/{service}"));
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, json!({"status": "ok", "service": service}));
+    }
+}
+
+#[test]
+fn car_value_answers_the_models_estimate() {
+    let reply = post("/api/car-value", json!({"year": 2018, "mileage": 45000}));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body, expected_value(2018, 45000.0));
+}
+
+#[test]
+fn trade_answers_the_same_as_car_value() {
+    for (year, mileage) in [
+        (2018, 45000.0),
+        (MIN_YEAR, MAX_MILEAGE),
+        (MAX_YEAR, 0.0),
+        (2010, 123456.7),
+    ] {
+        let body = json!({"year": year, "mileage": mileage});
+        let trade = post("/api/trade", body.clone());
+        assert_eq!(trade.status, 200, "{trade:?}");
+        assert_eq!(trade.body, expected_value(year, mileage));
+        assert_eq!(post("/api/car-value", body).body, trade.body);
+    }
+}
+
+#[test]
+fn review_sentiment_answers_the_models_analysis() {
+    for review in [
+        "Great car!",
+        "The engine died after a week.",
+        "It is a car.",
+        "NOT bad at all 😁",
+    ] {
+        let reply = post("/api/review-sentiment", json!({"review": review}));
+        assert_eq!(reply.status, 200, "{reply:?}");
+        assert_eq!(reply.body, expected_sentiment(review), "{review}");
+    }
+}
+
+#[test]
+fn review_sentiment_labels_positive_negative_and_neutral() {
+    for (review, label) in [
+        ("Great car, I love it!", "positive"),
+        ("Terrible car, it broke down twice.", "negative"),
+        ("The car is blue.", "neutral"),
+    ] {
+        let reply = post("/api/review-sentiment", json!({"review": review}));
+        assert_eq!(reply.body["label"], label, "{review}: {reply:?}");
+    }
+}
+
+#[test]
+fn review_answers_the_same_as_review_sentiment() {
+    let body = json!({"review": "Comfortable, but the brakes squeal."});
+    let review = post("/api/review", body.clone());
+    assert_eq!(review.status, 200, "{review:?}");
+    assert_eq!(review.body, post("/api/review-sentiment", body).body);
+}
+
+#[test]
+fn car_analysis_answers_both_models_in_one_object() {
+    let reply = post(
+        "/api/car-analysis",
+        json!({"year": 2015, "mileage": 80000, "review": "Smooth ride, but thirsty."}),
+    );
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(
+        reply.body,
+        json!({
+            "car_value": expected_value(2015, 80000.0),
+            "sentiment": expected_sentiment("Smooth ride, but thirsty."),
+        })
+    );
+}
+
+#[test]
+fn a_query_string_does_not_change_the_route() {
+    assert_eq!(get("/health?verbose=1").status, 200);
+    assert_eq!(
+        post("/api/trade?x=1", body_for("/api/trade", json!({}))).status,
+        200
+    );
+}
+
+#[test]
+fn a_review_of_exactly_the_limit_is_accepted() {
+    let review = "é".repeat(MAX_REVIEW_CHARS);
+    for route in REVIEW_ROUTES {
+        let reply = post(route, body_for(route, json!({"review": review})));
+        assert_eq!(reply.status, 200, "{route}");
+    }
+}
+
+// Bad input: every answer is a 4xx with a JSON error body.
+
+#[test]
+fn malformed_json_is_a_400() {
+    for route in POST_ROUTES {
+        for body in ["{\"year\": 2018,", "not json", "", "{\"review\": NaN}"] {
+            assert_error(&send("POST", route, body), 400, "invalid_json");
+        }
+    }
+}
+
+#[test]
+fn non_utf8_bytes_are_a_400() {
+    for route in POST_ROUTES {
+        let body = b"{\"review\": \"\xff\xfe\xfd\", \"year\": 2018, \"mileage\": 1}".to_vec();
+        assert_error(&send("POST", route, body), 400, "invalid_json");
+    }
+}
+
+#[test]
+fn wrong_types_are_a_422_naming_the_problem() {
+    for route in CAR_ROUTES {
+        for changes in [
+            json!({"year": "2018"}),
+            json!({"year": 2018.5}),
+            json!({"year": 1e10}),
+            json!({"mileage": "45000"}),
+            json!({"mileage": null}),
+            json!({"mileage": [1]}),
+        ] {
+            let message = assert_error(
+                &post(route, body_for(route, changes.clone())),
+                422,
+                "invalid_request",
+            );
+            assert!(message.contains("invalid"), "{route} {changes}: {message}");
+        }
+    }
+    for route in REVIEW_ROUTES {
+        assert_error(
+            &post(route, body_for(route, json!({"review": 5}))),
+            422,
+            "invalid_request",
+        );
+    }
+    for route in POST_ROUTES {
+        assert_error(&post(route, json!([1, 2])), 422, "invalid_request");
+    }
+}
+
+#[test]
+fn missing_fields_are_a_422_naming_the_field() {
+    for route in POST_ROUTES {
+        let message = assert_error(&post(route, json!({})), 422, "invalid_request");
+        assert!(message.contains("missing field"), "{route}: {message}");
+    }
+    for route in CAR_ROUTES {
+        let mut body = body_for(route, json!({}));
+        body.as_object_mut().unwrap().remove("mileage");
+        let message = assert_error(&post(route, body), 422, "invalid_request");
+        assert!(message.contains("`mileage`"), "{route}: {message}");
+    }
+}
+
+#[test]
+fn a_year_out_of_range_is_a_422_stating_the_range() {
+    for route in CAR_ROUTES {
+        for year in [MIN_YEAR - 1, MAX_YEAR + 1, 0, -2018] {
+            let message = assert_error(
+                &post(route, body_for(route, json!({"year": year}))),
+                422,
+                "year_out_of_range",
+            );
+            assert_eq!(
+                message,
+                format!("year must be between {MIN_YEAR} and {MAX_YEAR}")
+            );
+        }
+    }
+}
+
+#[test]
+fn a_negative_or_absurd_mileage_is_a_422_stating_the_range() {
+    for route in CAR_ROUTES {
+        for mileage in [
+            json!(-1),
+            json!(-0.5),
+            json!(MAX_MILEAGE + 1.0),
+            json!(1e300),
+        ] {
+            let body = body_for(route, json!({"mileage": mileage}));
+            let message = assert_error(&post(route, body), 422, "mileage_out_of_range");
+            assert!(message.contains(&format!("{MAX_MILEAGE}")), "{message}");
+        }
+    }
+}
+
+#[test]
+fn a_mileage_too_large_for_a_number_is_a_400() {
+    for route in CAR_ROUTES {
+        let body = format!(r#"{{"year": 2018, "mileage": 1e400, "review": "ok"}}"#);
+        assert_eq!(send("POST", route, body).status / 100, 4);
+    }
+}
+
+#[test]
+fn an_empty_review_is_a_422() {
+    for route in REVIEW_ROUTES {
+        for review in ["", "   ", "\n\t"] {
+            let message = assert_error(
+                &post(route, body_for(route, json!({"review": review}))),
+                422,
+                "empty_review",
+            );
+            assert_eq!(message, "review must not be empty");
+        }
+    }
+}
+
+#[test]
+fn a_review_over_the_limit_is_a_422_stating_the_limit() {
+    let review = "a".repeat(MAX_REVIEW_CHARS + 1);
+    for route in REVIEW_ROUTES {
+        let message = assert_error(
+            &post(route, body_for(route, json!({"review": review}))),
+            422,
+            "review_too_long",
+        );
+        assert_eq!(
+            message,
+            format!("review must be at most {MAX_REVIEW_CHARS} characters")
+        );
+    }
+}
+
+#[test]
+fn a_body_over_the_limit_is_a_413() {
+    let limit = MAX_BODY_BYTES;
+    for route in POST_ROUTES {
+        let review = "a".repeat(limit);
+        assert_error(
+            &post(route, body_for(route, json!({"review": review}))),
+            413,
+            "body_too_large",
+        );
+    }
+}
+
+#[test]
+fn a_body_over_the_limit_is_a_413_even_without_a_length() {
+    // Sent chunked, so only reading the body reveals its size.
+    let limit = MAX_BODY_BYTES;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let body = "x".repeat(4 * limit);
+    let mut response = agent
+        .post(format!("{}/api/review", app_url()))
+        .send(ureq::SendBody::from_reader(&mut body.as_bytes()))
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    let error: Value =
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(error["error"]["code"], "body_too_large");
+}
+
+#[test]
+fn a_wrong_method_is_a_405_naming_the_right_one() {
+    for route in POST_ROUTES {
+        for method in ["GET", "PUT", "DELETE"] {
+            let reply = send(method, route, Vec::new());
+            assert_error(&reply, 405, "method_not_allowed");
+            assert_eq!(reply.allow.as_deref(), Some("POST"));
+        }
+    }
+    for route in ["/health", "/health/car-value", "/health/sentiment"] {
+        let reply = send("POST", route, "{}");
+        assert_error(&reply, 405, "method_not_allowed");
+        assert_eq!(reply.allow.as_deref(), Some("GET"));
+    }
+}
+
+#[test]
+fn an_unknown_path_is_a_404() {
+    for path in [
+        "/",
+        "/api",
+        "/api/cars",
+        "/api/car-value/extra",
+        "/health/unknown",
+    ] {
+        let message = assert_error(&send("POST", path, "{}"), 404, "not_found");
+        assert!(message.contains(path), "{message}");
+    }
+}
+
+#[test]
+fn the_gateway_and_the_model_routes_answer_the_same_errors() {
+    let pairs = [
+        (
+            "/api/car-value",
+            "/api/trade",
+            json!({"year": MAX_YEAR + 1, "mileage": 1}),
+        ),
+        (
+            "/api/car-value",
+            "/api/trade",
+            json!({"year": 2018, "mileage": -1}),
+        ),
+        (
+            "/api/review-sentiment",
+            "/api/review",
+            json!({"review": " "}),
+        ),
+        (
+            "/api/review-sentiment",
+            "/api/review",
+            json!({"review": "a".repeat(MAX_REVIEW_CHARS + 1)}),
+        ),
+    ];
+    for (gateway, model, body) in pairs {
+        let (from_gateway, from_model) = (post(gateway, body.clone()), post(model, body));
+        assert_eq!(from_gateway.status, from_model.status);
+        assert_eq!(from_gateway.body, from_model.body);
+    }
+}
+
+#[test]
+fn a_failed_request_does_not_affect_the_next_one() {
+    let bad_bodies: [&[u8]; 4] = [
+        b"{",
+        b"\xff",
+        b"{\"year\": -1, \"mileage\": -1, \"review\": \"\"}",
+        b"[]",
+    ];
+    let threads: Vec<_> = (0..4)
+        .map(|thread| {
+            std::thread::spawn(move || {
+                for round in 0..25 {
+                    let route = POST_ROUTES[(thread + round) % POST_ROUTES.len()];
+                    let bad = send("POST", route, bad_bodies[round % bad_bodies.len()]);
+                    assert_eq!(bad.status / 100, 4, "{bad:?}");
+                    let good = post(route, body_for(route, json!({})));
+                    assert_eq!(good.status, 200, "{route} after a bad request: {good:?}");
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
