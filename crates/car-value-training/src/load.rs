@@ -36,9 +36,15 @@ pub struct Listing {
     pub price_usd: Option<f64>,
     pub year: Option<i32>,
     pub odometer_mi: Option<f64>,
+    /// The text columns, exactly as in the file (the cleaning rules and the
+    /// model compare them after trimming and lower-casing).
     pub model: String,
     pub condition: String,
     pub title_status: String,
+    pub fuel: String,
+    pub transmission: String,
+    /// The column `type` (body type: sedan, SUV, coupe …).
+    pub body_type: String,
 }
 
 /// Reads and parses the listings file.
@@ -84,6 +90,9 @@ pub fn parse_listings(text: &str) -> anyhow::Result<Vec<Listing>> {
             model: fields[4].to_string(),
             condition: fields[5].to_string(),
             title_status: fields[6].to_string(),
+            fuel: fields[7].to_string(),
+            transmission: fields[8].to_string(),
+            body_type: fields[9].to_string(),
         });
     }
     Ok(listings)
@@ -112,6 +121,14 @@ mod tests {
         assert_eq!(rows[0].year, Some(2017));
         assert_eq!(rows[0].odometer_mi, Some(106738.0));
         assert_eq!(rows[0].model, "sprinter");
+        assert_eq!(
+            (
+                rows[0].fuel.as_str(),
+                rows[0].transmission.as_str(),
+                rows[0].body_type.as_str()
+            ),
+            ("diesel", "automatic", "van")
+        );
         assert_eq!((rows[1].price_usd, rows[1].odometer_mi), (None, None));
         assert_eq!(rows[1].index, 1);
     }
