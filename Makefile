@@ -1,5 +1,5 @@
 # Everyday commands; see README.md.
-.PHONY: setup build serve test
+.PHONY: setup build serve test bench
 
 # Installs the Wasm toolchain pieces and test tools this machine lacks.
 setup:
@@ -19,3 +19,9 @@ serve: build
 test: build
 	cargo test
 	tests/k8s/run
+
+# Throughput, latency, cold start, size and memory of the app against its
+# runtime's floor, a native server and the classic Flask design; see
+# BENCHMARKS.md. Installs wrk and a Python venv when missing.
+bench:
+	bench/run

@@ -1,5 +1,26 @@
-//! Turns the two VADER lexicon files into Rust source at build time, so that
-//! nothing is parsed or built when the component runs.
+//! Turns the two VADER lexicon files and the trained model's weights into
+//! Rust source at build time, so that nothing is parsed or built when the
+//! component runs.
+//!
+//! ## The trained model (`model/sentiment.weights.tsv` → `$OUT_DIR/model.rs`)
+//!
+//! The weights file is written by `cargo run -p sentiment-training --release
+//! --bin train` and committed; a test of `sentiment-training` checks that it
+//! is exactly what training produces today. It is UTF-8 text, one record a
+//! line, fields separated by TAB, `#` lines are comments:
+//!
+//! - `version` NAME; `param` NAME VALUE (only `neutral_band` is used here;
+//!   the others document how the model was trained); `metric` NAME VALUE;
+//!   `bias` W; `vader` W;
+//! - `terms` N, then N lines TERM TAB W, sorted by term (byte order).
+//!
+//! Weights are `f32` values written in the shortest form that reads back to
+//! the same `f32`. Generated: `MODEL_VERSION`, `METRICS`, `NEUTRAL_BAND`,
+//! `BIAS`, `VADER_WEIGHT` and `TERMS: [(&str, f32); N]` (sorted, for binary
+//! search). When the file does not exist yet (first training), an empty
+//! model is generated, versioned `sentiment-untrained`, and cargo warns.
+//!
+//! ## The VADER lexicons (`$OUT_DIR/lexicons.rs`)
 //!
 //! The files are read exactly as vaderSentiment 3.3.2 reads them
 //! (`SentimentIntensityAnalyzer.make_lex_dict` / `make_emoji_dict`):
@@ -22,6 +43,7 @@ use std::path::{Path, PathBuf};
 
 const VADER_LEXICON: &str = "../../data/lexicons/vader_lexicon.txt";
 const EMOJI_LEXICON: &str = "../../data/lexicons/emoji_utf8_lexicon.txt";
+const WEIGHTS: &str = "model/sentiment.weights.tsv";
 
 /// White space as Python's `str.strip()` / `str.split()` understand it.
 fn py_isspace(c: char) -> bool {
@@ -120,4 +142,174 @@ fn main() {
 
     let out = out_dir.join("lexicons.rs");
     std::fs::write(&out, src).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+
+    // --- the trained model -------------------------------------------------
+    println!("cargo:rerun-if-changed={WEIGHTS}");
+    let weights_path = manifest_dir.join(WEIGHTS);
+    let weights_text = match std::fs::read_to_string(&weights_path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => panic!("cannot read {}: {e}", weights_path.display()),
+    };
+    let model = match &weights_text {
+        Some(text) => Model::parse(text),
+        None => {
+            println!(
+                "cargo:warning={WEIGHTS} does not exist: building an untrained model; \
+                 run `cargo run -p sentiment-training --release --bin train`"
+            );
+            Model::untrained()
+        }
+    };
+    let out = out_dir.join("model.rs");
+    std::fs::write(&out, model.to_rust())
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+}
+
+/// The contents of the weights file.
+struct Model<'a> {
+    version: &'a str,
+    neutral_band: f64,
+    metrics: Vec<(&'a str, f64)>,
+    bias: f32,
+    vader: f32,
+    terms: Vec<(&'a str, f32)>,
+}
+
+impl<'a> Model<'a> {
+    fn untrained() -> Self {
+        Model {
+            version: "sentiment-untrained",
+            neutral_band: 0.0,
+            metrics: Vec::new(),
+            bias: 0.0,
+            vader: 0.0,
+            terms: Vec::new(),
+        }
+    }
+
+    fn parse(text: &'a str) -> Self {
+        fn num<T: std::str::FromStr>(n: usize, field: Option<&str>) -> T
+        where
+            T::Err: std::fmt::Display,
+        {
+            let field = field.unwrap_or_else(|| panic!("{WEIGHTS}:{n}: missing number"));
+            field
+                .parse()
+                .unwrap_or_else(|e| panic!("{WEIGHTS}:{n}: bad number {field:?}: {e}"))
+        }
+        let mut version = None;
+        let mut neutral_band = None;
+        let mut metrics = Vec::new();
+        let (mut bias, mut vader) = (None, None);
+        let mut terms: Vec<(&str, f32)> = Vec::new();
+        let mut expected_terms = None;
+        let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+        while let Some((n, line)) = lines.next() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut fields = line.split('\t');
+            match fields.next() {
+                Some("version") => version = fields.next(),
+                Some("param") => {
+                    if fields.next() == Some("neutral_band") {
+                        neutral_band = Some(num::<f64>(n, fields.next()));
+                    }
+                }
+                Some("metric") => {
+                    let name = fields.next().expect("metric name");
+                    metrics.push((name, num::<f64>(n, fields.next())));
+                }
+                Some("bias") => bias = Some(num::<f32>(n, fields.next())),
+                Some("vader") => vader = Some(num::<f32>(n, fields.next())),
+                Some("terms") => {
+                    let count: usize = num(n, fields.next());
+                    expected_terms = Some(count);
+                    for _ in 0..count {
+                        let (n, line) = lines
+                            .next()
+                            .unwrap_or_else(|| panic!("{WEIGHTS}: fewer than {count} terms"));
+                        let (term, weight) = line
+                            .split_once('\t')
+                            .unwrap_or_else(|| panic!("{WEIGHTS}:{n}: expected TERM TAB WEIGHT"));
+                        terms.push((term, num(n, Some(weight))));
+                    }
+                }
+                other => panic!("{WEIGHTS}:{n}: unknown record {other:?}"),
+            }
+        }
+        assert_eq!(expected_terms, Some(terms.len()), "{WEIGHTS}: no terms");
+        assert!(
+            terms.windows(2).all(|w| w[0].0 < w[1].0),
+            "{WEIGHTS}: terms are not strictly sorted"
+        );
+        Model {
+            version: version.unwrap_or_else(|| panic!("{WEIGHTS}: no version")),
+            neutral_band: neutral_band.unwrap_or_else(|| panic!("{WEIGHTS}: no neutral_band")),
+            metrics,
+            bias: bias.unwrap_or_else(|| panic!("{WEIGHTS}: no bias")),
+            vader: vader.unwrap_or_else(|| panic!("{WEIGHTS}: no vader weight")),
+            terms,
+        }
+    }
+
+    fn to_rust(&self) -> String {
+        let mut src = String::with_capacity(64 + self.terms.len() * 40);
+        writeln!(
+            src,
+            "// @generated by build.rs from {WEIGHTS}. Do not edit."
+        )
+        .unwrap();
+        writeln!(
+            src,
+            "/// The served model's version: a hash of its training data and parameters."
+        )
+        .unwrap();
+        writeln!(src, "pub const MODEL_VERSION: &str = {:?};", self.version).unwrap();
+        writeln!(
+            src,
+            "/// Held-out figures of the served model (see docs/models/sentiment.md)."
+        )
+        .unwrap();
+        writeln!(src, "pub const METRICS: &[(&str, f64)] = &[").unwrap();
+        for (name, value) in &self.metrics {
+            writeln!(src, "    ({name:?}, {value:?}),").unwrap();
+        }
+        writeln!(src, "];").unwrap();
+        writeln!(
+            src,
+            "/// A review whose score `2p - 1` is smaller than this in absolute value is neutral."
+        )
+        .unwrap();
+        writeln!(
+            src,
+            "pub const NEUTRAL_BAND: f64 = {:?};",
+            self.neutral_band
+        )
+        .unwrap();
+        writeln!(
+            src,
+            "pub(crate) const BIAS: f64 = {:?}_f32 as f64;",
+            self.bias
+        )
+        .unwrap();
+        writeln!(
+            src,
+            "pub(crate) const VADER_WEIGHT: f64 = {:?}_f32 as f64;",
+            self.vader
+        )
+        .unwrap();
+        writeln!(
+            src,
+            "pub(crate) static TERMS: [(&str, f32); {}] = [",
+            self.terms.len()
+        )
+        .unwrap();
+        for (term, weight) in &self.terms {
+            writeln!(src, "    ({term:?}, {weight:?}),").unwrap();
+        }
+        writeln!(src, "];").unwrap();
+        src
+    }
 }

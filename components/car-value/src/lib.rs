@@ -1,7 +1,7 @@
 //! The car-value component: the model behind `ml:car-value/estimator` for
 //! other components, and behind `POST /api/trade` over HTTP.
 
-use api::{ApiError, CarRequest, CarValue, Health};
+use api::{ApiError, CarRequest, CarValue, Health, ModelInfo};
 use car_value_model::{Car, CarValueError};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
@@ -17,11 +17,24 @@ impl Guest for Estimator {
         let car = Car {
             year: car.year,
             mileage: car.mileage,
+            model: car.model,
+            condition: car.condition,
+            title_status: car.title_status,
+            fuel: car.fuel,
+            transmission: car.transmission,
+            body_type: car.body_type,
         };
-        match car_value_model::estimate(car) {
-            Ok(estimate) => Ok(wit::Valuation {
-                value_usd: CarValue::from(estimate).value_usd,
-            }),
+        match car_value_model::estimate(&car) {
+            Ok(estimate) => {
+                let value = CarValue::from(estimate);
+                Ok(wit::Valuation {
+                    value_usd: value.value_usd,
+                    low_usd: value.low_usd,
+                    high_usd: value.high_usd,
+                    extrapolation: value.extrapolation,
+                    model_version: value.model_version,
+                })
+            }
             Err(CarValueError::YearOutOfRange { min, max }) => {
                 Err(wit::Error::YearOutOfRange(wit::YearBounds { min, max }))
             }
@@ -31,6 +44,32 @@ impl Guest for Estimator {
                     max,
                 }))
             }
+            Err(CarValueError::UnknownValue {
+                field,
+                value,
+                allowed,
+            }) => Err(wit::Error::UnknownValue(wit::UnknownValue {
+                field: field.to_owned(),
+                value,
+                allowed: allowed.iter().map(|value| value.to_string()).collect(),
+            })),
+        }
+    }
+
+    fn model() -> wit::ModelInfo {
+        let info = ModelInfo::new(
+            "car-value",
+            car_value_model::MODEL_VERSION,
+            car_value_model::METRICS.iter().copied(),
+        );
+        wit::ModelInfo {
+            name: info.name,
+            version: info.version,
+            metrics: info
+                .metrics
+                .into_iter()
+                .map(|(name, value)| wit::Metric { name, value })
+                .collect(),
         }
     }
 }
@@ -38,7 +77,7 @@ impl Guest for Estimator {
 export!(Estimator);
 
 fn trade(request: CarRequest) -> Result<CarValue, ApiError> {
-    Ok(car_value_model::estimate(request.into())?.into())
+    Ok(car_value_model::estimate(&request.into())?.into())
 }
 
 #[http_component]

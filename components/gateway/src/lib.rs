@@ -3,11 +3,11 @@
 //! model is a function call, not a network hop.
 
 use api::{
-    ApiError, CarAnalysis, CarAnalysisRequest, CarRequest, CarValue, Health, ReviewRequest,
-    Sentiment,
+    ApiError, CarAnalysis, CarAnalysisRequest, CarRequest, CarValue, Health, ModelInfo, Models,
+    ReviewRequest, Sentiment, Term,
 };
 use car_value_model::CarValueError;
-use sentiment_model::{Analysis, Label, SentimentError};
+use sentiment_model::SentimentError;
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
@@ -25,10 +25,38 @@ use ml::sentiment::analyzer;
 async fn handle(request: IncomingRequest) -> Response {
     match http_json::path(&request).as_str() {
         "/health" => http_json::get(&request, || Health::ok("gateway")),
+        "/api/models" => http_json::get(&request, models),
         "/api/car-analysis" => http_json::post(request, car_analysis).await,
         "/api/car-value" => http_json::post(request, car_value).await,
         "/api/review-sentiment" => http_json::post(request, review_sentiment).await,
         path => http_json::error(ApiError::not_found(path)),
+    }
+}
+
+fn models() -> Models {
+    let car_value = estimator::model();
+    let sentiment = analyzer::model();
+    Models {
+        models: vec![
+            ModelInfo {
+                name: car_value.name,
+                version: car_value.version,
+                metrics: car_value
+                    .metrics
+                    .into_iter()
+                    .map(|m| (m.name, m.value))
+                    .collect(),
+            },
+            ModelInfo {
+                name: sentiment.name,
+                version: sentiment.version,
+                metrics: sentiment
+                    .metrics
+                    .into_iter()
+                    .map(|m| (m.name, m.value))
+                    .collect(),
+            },
+        ],
     }
 }
 
@@ -43,42 +71,66 @@ fn car_value(request: CarRequest) -> Result<CarValue, ApiError> {
     let car = estimator::Car {
         year: request.year,
         mileage: request.mileage,
+        model: request.model,
+        condition: request.condition,
+        title_status: request.title_status,
+        fuel: request.fuel,
+        transmission: request.transmission,
+        body_type: request.body_type,
     };
-    match estimator::estimate(car) {
-        Ok(valuation) => Ok(CarValue {
-            value_usd: valuation.value_usd,
-        }),
-        Err(estimator::Error::YearOutOfRange(bounds)) => Err(CarValueError::YearOutOfRange {
+    let error = match estimator::estimate(&car) {
+        Ok(valuation) => {
+            return Ok(CarValue {
+                value_usd: valuation.value_usd,
+                low_usd: valuation.low_usd,
+                high_usd: valuation.high_usd,
+                extrapolation: valuation.extrapolation,
+                model_version: valuation.model_version,
+            });
+        }
+        Err(estimator::Error::YearOutOfRange(bounds)) => CarValueError::YearOutOfRange {
             min: bounds.min,
             max: bounds.max,
-        }
-        .into()),
-        Err(estimator::Error::MileageOutOfRange(bounds)) => Err(CarValueError::MileageOutOfRange {
+        },
+        Err(estimator::Error::MileageOutOfRange(bounds)) => CarValueError::MileageOutOfRange {
             min: bounds.min,
             max: bounds.max,
-        }
-        .into()),
-    }
+        },
+        Err(estimator::Error::UnknownValue(unknown)) => CarValueError::UnknownValue {
+            field: unknown.field,
+            value: unknown.value,
+            allowed: unknown.allowed,
+        },
+    };
+    Err(error.into())
 }
 
 fn review_sentiment(request: ReviewRequest) -> Result<Sentiment, ApiError> {
-    match analyzer::analyze(&request.review) {
-        Ok(analysis) => Ok(Analysis {
-            label: match analysis.label {
-                analyzer::Label::Positive => Label::Positive,
-                analyzer::Label::Negative => Label::Negative,
-                analyzer::Label::Neutral => Label::Neutral,
-            },
-            score: analysis.score,
-            positive: analysis.positive,
-            negative: analysis.negative,
-            neutral: analysis.neutral,
+    let error = match analyzer::analyze(&request.review) {
+        Ok(analysis) => {
+            return Ok(Sentiment {
+                label: match analysis.label {
+                    analyzer::Label::Positive => "positive",
+                    analyzer::Label::Negative => "negative",
+                    analyzer::Label::Neutral => "neutral",
+                },
+                score: analysis.score,
+                confidence: analysis.confidence,
+                explanation: analysis
+                    .explanation
+                    .into_iter()
+                    .map(|term| Term {
+                        term: term.term,
+                        weight: term.weight,
+                    })
+                    .collect(),
+                model_version: analysis.model_version,
+            });
         }
-        .into()),
-        Err(analyzer::Error::EmptyReview) => Err(SentimentError::EmptyReview.into()),
-        Err(analyzer::Error::ReviewTooLong(max_chars)) => Err(SentimentError::ReviewTooLong {
+        Err(analyzer::Error::EmptyReview) => SentimentError::EmptyReview,
+        Err(analyzer::Error::ReviewTooLong(max_chars)) => SentimentError::ReviewTooLong {
             max_chars: max_chars as usize,
-        }
-        .into()),
-    }
+        },
+    };
+    Err(error.into())
 }

@@ -1,7 +1,7 @@
 //! The sentiment component: the model behind `ml:sentiment/analyzer` for
 //! other components, and behind `POST /api/review` over HTTP.
 
-use api::{ApiError, Health, ReviewRequest, Sentiment};
+use api::{ApiError, Health, ModelInfo, ReviewRequest, Sentiment};
 use sentiment_model::{Label, SentimentError};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
@@ -15,21 +15,49 @@ struct Analyzer;
 impl Guest for Analyzer {
     fn analyze(review: String) -> Result<wit::Analysis, wit::Error> {
         match sentiment_model::analyze(&review) {
-            Ok(analysis) => Ok(wit::Analysis {
-                label: match analysis.label {
+            Ok(analysis) => {
+                let label = match analysis.label {
                     Label::Positive => wit::Label::Positive,
                     Label::Negative => wit::Label::Negative,
                     Label::Neutral => wit::Label::Neutral,
-                },
-                score: analysis.score,
-                positive: analysis.positive,
-                negative: analysis.negative,
-                neutral: analysis.neutral,
-            }),
+                };
+                let sentiment = Sentiment::from(analysis);
+                Ok(wit::Analysis {
+                    label,
+                    score: sentiment.score,
+                    confidence: sentiment.confidence,
+                    explanation: sentiment
+                        .explanation
+                        .into_iter()
+                        .map(|term| wit::Term {
+                            term: term.term,
+                            weight: term.weight,
+                        })
+                        .collect(),
+                    model_version: sentiment.model_version,
+                })
+            }
             Err(SentimentError::EmptyReview) => Err(wit::Error::EmptyReview),
             Err(SentimentError::ReviewTooLong { max_chars }) => {
                 Err(wit::Error::ReviewTooLong(max_chars as u32))
             }
+        }
+    }
+
+    fn model() -> wit::ModelInfo {
+        let info = ModelInfo::new(
+            "sentiment",
+            sentiment_model::MODEL_VERSION,
+            sentiment_model::METRICS.iter().copied(),
+        );
+        wit::ModelInfo {
+            name: info.name,
+            version: info.version,
+            metrics: info
+                .metrics
+                .into_iter()
+                .map(|(name, value)| wit::Metric { name, value })
+                .collect(),
         }
     }
 }

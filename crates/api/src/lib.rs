@@ -12,13 +12,28 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 /// Largest request body accepted, in bytes. Larger bodies answer 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// The body of `POST /api/car-value` and `POST /api/trade`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+/// The body of `POST /api/car-value` and `POST /api/trade`: year and mileage,
+/// and optionally the listing details, each of which improves the estimate.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CarRequest {
     /// Model year.
     pub year: i32,
     /// Odometer reading, in miles.
     pub mileage: f64,
+    /// Model line, for example `c-class`.
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub condition: Option<String>,
+    #[serde(default)]
+    pub title_status: Option<String>,
+    #[serde(default)]
+    pub fuel: Option<String>,
+    #[serde(default)]
+    pub transmission: Option<String>,
+    /// Body type, for example `sedan`: the listing column `type`.
+    #[serde(default, rename = "type")]
+    pub body_type: Option<String>,
 }
 
 impl From<CarRequest> for Car {
@@ -26,23 +41,86 @@ impl From<CarRequest> for Car {
         Car {
             year: request.year,
             mileage: request.mileage,
+            model: request.model,
+            condition: request.condition,
+            title_status: request.title_status,
+            fuel: request.fuel,
+            transmission: request.transmission,
+            body_type: request.body_type,
         }
     }
 }
 
 /// The answer of `POST /api/car-value` and `POST /api/trade`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CarValue {
-    /// Estimated trade-in value, in whole US dollars.
+    /// Estimated value, in whole US dollars.
     pub value_usd: u32,
+    /// The 10th to 90th percentile prediction interval, in whole US dollars.
+    pub low_usd: u32,
+    pub high_usd: u32,
+    /// Why the estimate is an extrapolation; empty when it is not.
+    pub extrapolation: Vec<String>,
+    /// The model version that made the estimate.
+    pub model_version: String,
 }
 
 impl From<Estimate> for CarValue {
     fn from(estimate: Estimate) -> Self {
         CarValue {
             value_usd: estimate.value_usd as u32,
+            low_usd: estimate.low_usd as u32,
+            high_usd: estimate.high_usd as u32,
+            extrapolation: estimate
+                .extrapolation
+                .iter()
+                .map(|reason| reason.to_string())
+                .collect(),
+            model_version: estimate.model_version.to_owned(),
         }
     }
+}
+
+/// What `GET /api/models` lists: each model's version and its metrics on
+/// data it was not trained on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    pub name: String,
+    pub version: String,
+    /// Metric names to values, most important first.
+    #[serde(serialize_with = "serialize_as_map")]
+    pub metrics: Vec<(String, f64)>,
+}
+
+impl ModelInfo {
+    /// The info of model `name` at `version` with `metrics`.
+    pub fn new<'a>(
+        name: impl Into<String>,
+        version: impl Into<String>,
+        metrics: impl IntoIterator<Item = (&'a str, f64)>,
+    ) -> Self {
+        ModelInfo {
+            name: name.into(),
+            version: version.into(),
+            metrics: metrics
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        }
+    }
+}
+
+fn serialize_as_map<S: serde::Serializer>(
+    pairs: &[(String, f64)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(name, value)| (name, value)))
+}
+
+/// The answer of `GET /api/models`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Models {
+    pub models: Vec<ModelInfo>,
 }
 
 /// The body of `POST /api/review-sentiment` and `POST /api/review`.
@@ -53,16 +131,26 @@ pub struct ReviewRequest {
 }
 
 /// The answer of `POST /api/review-sentiment` and `POST /api/review`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sentiment {
     /// `positive`, `negative` or `neutral`.
     pub label: &'static str,
-    /// Normalised score in [-1, 1].
+    /// Sentiment score in [-1, 1].
     pub score: f64,
-    /// Shares of positive, negative and neutral sentiment; they add up to 1.
-    pub positive: f64,
-    pub negative: f64,
-    pub neutral: f64,
+    /// How sure the model is of the label, in [0, 1].
+    pub confidence: f64,
+    /// The terms that drove the decision most, strongest first.
+    pub explanation: Vec<Term>,
+    /// The model version that made the analysis.
+    pub model_version: String,
+}
+
+/// A word or word pair and how far it pushed the decision (above zero
+/// towards positive).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Term {
+    pub term: String,
+    pub weight: f64,
 }
 
 impl From<Analysis> for Sentiment {
@@ -70,9 +158,16 @@ impl From<Analysis> for Sentiment {
         Sentiment {
             label: analysis.label.as_str(),
             score: analysis.score,
-            positive: analysis.positive,
-            negative: analysis.negative,
-            neutral: analysis.neutral,
+            confidence: analysis.confidence,
+            explanation: analysis
+                .explanation
+                .into_iter()
+                .map(|term| Term {
+                    term: term.term,
+                    weight: term.weight,
+                })
+                .collect(),
+            model_version: sentiment_model::MODEL_VERSION.to_owned(),
         }
     }
 }
@@ -87,7 +182,7 @@ pub struct CarAnalysisRequest {
 }
 
 /// The answer of `POST /api/car-analysis`: both models' answers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CarAnalysis {
     pub car_value: CarValue,
     pub sentiment: Sentiment,
@@ -302,14 +397,27 @@ mod tests {
     fn car_analysis_takes_the_car_and_the_review_side_by_side() {
         let request: CarAnalysisRequest =
             parse_json(br#"{"year": 2018, "mileage": 45000, "review": "Great car!"}"#).unwrap();
-        assert_eq!(
-            request.car,
-            CarRequest {
-                year: 2018,
-                mileage: 45000.0
-            }
-        );
+        assert_eq!((request.car.year, request.car.mileage), (2018, 45000.0));
         assert_eq!(request.review.review, "Great car!");
+    }
+
+    #[test]
+    fn the_listing_column_type_is_the_body_type() {
+        let request: CarRequest =
+            parse_json(br#"{"year": 2018, "mileage": 1, "model": "c-class", "type": "sedan"}"#)
+                .unwrap();
+        assert_eq!(request.body_type.as_deref(), Some("sedan"));
+        assert_eq!(request.model.as_deref(), Some("c-class"));
+        assert_eq!(request.fuel, None);
+    }
+
+    #[test]
+    fn model_metrics_serialize_as_an_ordered_map() {
+        let info = ModelInfo::new("car-value", "v1", [("mae_usd", 4428.0), ("r2", 0.69)]);
+        assert_eq!(
+            String::from_utf8(to_json(&info)).unwrap(),
+            r#"{"name":"car-value","version":"v1","metrics":{"mae_usd":4428.0,"r2":0.69}}"#
+        );
     }
 
     #[test]

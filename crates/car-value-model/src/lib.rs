@@ -1,56 +1,121 @@
 //! The car-value model at run time: validates a car and estimates its
-//! asking price in USD from its model year and mileage.
+//! asking price in USD, with a prediction interval, from its model year,
+//! mileage and whichever listing details the caller knows.
 //!
-//! The model is a straight line, `price = intercept + a·year + b·mileage`,
-//! fitted by ordinary least squares on the clean Craigslist Mercedes-Benz
-//! listings of `data/cars/listings.csv` (see `car-value-training` and
-//! `data/README.md`). It is trained when this crate is built: the build
-//! script writes the coefficients and bounds as constants, so nothing is
-//! parsed or fitted at run time, and the crate has no dependencies.
+//! The model is a family of ridge regressions on the log of the price, one
+//! per set of optional fields given (`model`, `condition`, `fuel`,
+//! `transmission`, `body_type`; 32 in all), fitted on the clean Craigslist
+//! Mercedes-Benz listings of `data/cars/listings.csv` by
+//! `car-value-training`. It is trained when this crate is built: the build
+//! script writes every coefficient, value list and bound as constants, so
+//! nothing is parsed or fitted at run time, and the crate has no
+//! dependencies. A call costs well under a microsecond. See
+//! `docs/models/car-value.md` for the model card.
 //!
-//! Inputs are accepted only inside the clean training data:
-//! model years [`MIN_YEAR`]..=[`MAX_YEAR`] and mileages `0..=`[`MAX_MILEAGE`].
-//! Estimates are rounded to whole dollars and never go below
-//! [`MIN_VALUE_USD`], the cheapest clean listing (the line itself goes
-//! negative for old, high-mileage cars).
+//! **Inputs.** Years [`MIN_YEAR`]..=[`MAX_YEAR`] and mileages
+//! `0..=`[`MAX_MILEAGE`] are accepted; anything else is an error. The
+//! accepted range is wider than the training data
+//! ([`TRAINING_MIN_YEAR`]..=[`TRAINING_MAX_YEAR`], up to
+//! [`TRAINING_MAX_MILEAGE`] miles): a car of next model year or with a very
+//! high odometer still gets an estimate, flagged in
+//! [`Estimate::extrapolation`]. Older years are refused: before 1995 the
+//! listings are a collector market the model does not cover. Text values are
+//! matched case-insensitively after trimming; an empty (or blank) value
+//! counts as not given. A value the training data never had is an error
+//! listing the known ones ([`allowed_values`]).
+//!
+//! **Output.** [`Estimate::value_usd`] is the estimated median asking price;
+//! [`Estimate::low_usd`]..=[`Estimate::high_usd`] is the 10th–90th
+//! percentile prediction interval ([`INTERVAL_PERCENTILES`]), from
+//! cross-validated residuals of the same model for cars of the same age
+//! band: about 80% of real asking prices fall inside it. All three are whole
+//! dollars, never below [`MIN_VALUE_USD`].
+//!
+//! `title_status` is checked (`clean` or `lien`; branded titles were cleaned
+//! out of the training data, so a salvage car is refused) but does not
+//! change the estimate: it made held-out errors worse.
 
 use std::fmt;
 
 include!(concat!(env!("OUT_DIR"), "/model.rs"));
 
 /// A car to value.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Car {
     /// Model year, e.g. 2018.
     pub year: i32,
     /// Odometer reading, in miles.
     pub mileage: f64,
+    /// Optional listing details; each improves the estimate when given.
+    /// Values are matched case-insensitively after trimming; `None` and
+    /// blank strings mean "not given". Known values: [`ALLOWED_MODEL`].
+    pub model: Option<String>,
+    /// E.g. `excellent`; known values: [`ALLOWED_CONDITION`].
+    pub condition: Option<String>,
+    /// `clean` or `lien` ([`ALLOWED_TITLE_STATUS`]); checked, but it does
+    /// not change the estimate.
+    pub title_status: Option<String>,
+    /// E.g. `diesel`; known values: [`ALLOWED_FUEL`].
+    pub fuel: Option<String>,
+    /// E.g. `automatic`; known values: [`ALLOWED_TRANSMISSION`].
+    pub transmission: Option<String>,
+    /// The listing column `type`, e.g. `sedan`; known values:
+    /// [`ALLOWED_TYPE`].
+    pub body_type: Option<String>,
 }
 
 /// The estimated value of a car.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
-    /// In USD, rounded to whole dollars; never below [`MIN_VALUE_USD`].
+    /// Estimated (median) asking price in USD, whole dollars; never below
+    /// [`MIN_VALUE_USD`].
     pub value_usd: f64,
+    /// Lower end of the prediction interval: the 10th percentile
+    /// ([`INTERVAL_PERCENTILES`]); whole dollars.
+    pub low_usd: f64,
+    /// Upper end of the prediction interval: the 90th percentile; whole
+    /// dollars.
+    pub high_usd: f64,
+    /// Empty when the car is inside what the model saw; otherwise short
+    /// reasons why the estimate is an extrapolation:
+    /// - `year outside the training years 1995-2021` (model year 2022),
+    /// - `model year with fewer than 20 training listings` (1995–1998, 2021),
+    /// - `mileage above the 99th percentile of training listings within a
+    ///   model year of this one` (and `below the 1st percentile`),
+    /// - ``model `r-class` seen in fewer than 20 training listings (19)``
+    ///   (one per rare value given; such values share one coefficient).
+    pub extrapolation: Vec<&'static str>,
+    /// The model that made the estimate ([`MODEL_VERSION`]).
+    pub model_version: &'static str,
 }
 
 /// Why a car cannot be valued.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CarValueError {
-    /// The year is outside the clean training data's years, `min..=max`.
+    /// The year is outside the accepted years, `min..=max`.
     YearOutOfRange { min: i32, max: i32 },
     /// The mileage is negative, not a finite number, or above the largest
-    /// mileage in the clean training data; valid mileages are `min..=max`.
+    /// accepted mileage; valid mileages are `min..=max`.
     MileageOutOfRange { min: f64, max: f64 },
+    /// A text field has a value the training listings never had.
+    UnknownValue {
+        /// The field's name, e.g. `model`.
+        field: String,
+        /// The value given (trimmed).
+        value: String,
+        /// The values the field accepts, lower case.
+        allowed: Vec<String>,
+    },
 }
 
 impl CarValueError {
-    /// A stable, machine-readable code: `"year_out_of_range"` or
-    /// `"mileage_out_of_range"`.
+    /// A stable, machine-readable code: `"year_out_of_range"`,
+    /// `"mileage_out_of_range"` or `"unknown_value"`.
     pub fn code(&self) -> &'static str {
         match self {
             CarValueError::YearOutOfRange { .. } => "year_out_of_range",
             CarValueError::MileageOutOfRange { .. } => "mileage_out_of_range",
+            CarValueError::UnknownValue { .. } => "unknown_value",
         }
     }
 }
@@ -67,17 +132,130 @@ impl fmt::Display for CarValueError {
                     "mileage must be a number of miles between {min} and {max}"
                 )
             }
+            CarValueError::UnknownValue {
+                field,
+                value,
+                allowed,
+            } => {
+                write!(
+                    f,
+                    "{field} `{value}` is not known; known {}: {}",
+                    plural(field),
+                    allowed.join(", ")
+                )
+            }
         }
     }
 }
 
 impl std::error::Error for CarValueError {}
 
+/// The optional text fields, as the API names them, in the order they are
+/// checked.
+pub const FIELDS: [&str; 6] = [
+    "model",
+    "condition",
+    "title_status",
+    "fuel",
+    "transmission",
+    // The listing column's name; `Car::body_type` in Rust.
+    "type",
+];
+
+/// The values a text field accepts (lower case, sorted), by its API name;
+/// `None` for a name that is not a field.
+pub fn allowed_values(field: &str) -> Option<&'static [&'static str]> {
+    Some(match field {
+        "model" => ALLOWED_MODEL,
+        "condition" => ALLOWED_CONDITION,
+        "title_status" => ALLOWED_TITLE_STATUS,
+        "fuel" => ALLOWED_FUEL,
+        "transmission" => ALLOWED_TRANSMISSION,
+        "type" => ALLOWED_TYPE,
+        _ => return None,
+    })
+}
+
+fn plural(field: &str) -> &'static str {
+    match field {
+        "model" => "models",
+        "condition" => "conditions",
+        "title_status" => "title statuses",
+        "fuel" => "fuels",
+        "transmission" => "transmissions",
+        "type" => "body types",
+        _ => "values",
+    }
+}
+
+/// One optional text field: its API name, accepted values, the column and
+/// rare-value reason of each value, and its position among the modelled
+/// fields (`None` for `title_status`, which the model does not use).
+struct FieldTable {
+    name: &'static str,
+    allowed: &'static [&'static str],
+    levels: &'static [(usize, Option<&'static str>)],
+    modelled: Option<usize>,
+}
+
+/// The fields in [`FIELDS`] order.
+const FIELD_TABLES: [FieldTable; 6] = [
+    FieldTable {
+        name: "model",
+        allowed: ALLOWED_MODEL,
+        levels: LEVELS_MODEL,
+        modelled: Some(0),
+    },
+    FieldTable {
+        name: "condition",
+        allowed: ALLOWED_CONDITION,
+        levels: LEVELS_CONDITION,
+        modelled: Some(1),
+    },
+    FieldTable {
+        name: "title_status",
+        allowed: ALLOWED_TITLE_STATUS,
+        levels: LEVELS_TITLE_STATUS,
+        modelled: None,
+    },
+    FieldTable {
+        name: "fuel",
+        allowed: ALLOWED_FUEL,
+        levels: LEVELS_FUEL,
+        modelled: Some(2),
+    },
+    FieldTable {
+        name: "transmission",
+        allowed: ALLOWED_TRANSMISSION,
+        levels: LEVELS_TRANSMISSION,
+        modelled: Some(3),
+    },
+    FieldTable {
+        name: "type",
+        allowed: ALLOWED_TYPE,
+        levels: LEVELS_TYPE,
+        modelled: Some(4),
+    },
+];
+
+/// The numeric terms of the model (same formula as
+/// `car_value_training::features::numeric`): age with bends at the knots,
+/// and mileage in units of 10,000 miles.
+fn numeric(age: f64, mileage: f64) -> [f64; 5] {
+    [
+        age,
+        (age - AGE_KNOTS[0]).max(0.0),
+        (age - AGE_KNOTS[1]).max(0.0),
+        (age - AGE_KNOTS[2]).max(0.0),
+        mileage / 10_000.0,
+    ]
+}
+
 /// Validates `car` and estimates its value.
 ///
-/// The year is checked first: a car with both fields out of range gets
-/// [`CarValueError::YearOutOfRange`].
-pub fn estimate(car: Car) -> Result<Estimate, CarValueError> {
+/// Checks run in this order and the first failure is returned: year,
+/// mileage, then the text fields in [`FIELDS`] order.
+pub fn estimate(car: &Car) -> Result<Estimate, CarValueError> {
     if !(MIN_YEAR..=MAX_YEAR).contains(&car.year) {
         return Err(CarValueError::YearOutOfRange {
             min: MIN_YEAR,
@@ -91,10 +269,86 @@ pub fn estimate(car: Car) -> Result<Estimate, CarValueError> {
             max: MAX_MILEAGE,
         });
     }
-    let line = INTERCEPT + YEAR_COEF * f64::from(car.year) + MILEAGE_COEF * car.mileage;
-    // Round first, then floor at the floor rounded up: whole dollars, never
-    // below MIN_VALUE_USD.
+
+    let mut extrapolation = Vec::new();
+    let (year_rows, mileage_low, mileage_high) = YEARS[(car.year - MIN_YEAR) as usize];
+    if !(TRAINING_MIN_YEAR..=TRAINING_MAX_YEAR).contains(&car.year) {
+        extrapolation.push(REASON_YEAR_OUTSIDE);
+    } else if (year_rows as usize) < MIN_LEVEL_ROWS {
+        extrapolation.push(REASON_THIN_YEAR);
+    }
+    if car.mileage > mileage_high {
+        extrapolation.push(REASON_MILEAGE_HIGH);
+    } else if car.mileage < mileage_low {
+        extrapolation.push(REASON_MILEAGE_LOW);
+    }
+
+    // Column of each modelled field given, and which model of the family.
+    let mut columns = [None; 5];
+    let mut index = 0;
+    let given = [
+        &car.model,
+        &car.condition,
+        &car.title_status,
+        &car.fuel,
+        &car.transmission,
+        &car.body_type,
+    ];
+    for (value, table) in given.into_iter().zip(&FIELD_TABLES) {
+        let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let Some(position) = table
+            .allowed
+            .iter()
+            .position(|a| a.eq_ignore_ascii_case(value))
+        else {
+            return Err(CarValueError::UnknownValue {
+                field: table.name.to_owned(),
+                value: value.to_owned(),
+                allowed: table
+                    .allowed
+                    .iter()
+                    .map(|allowed| allowed.to_string())
+                    .collect(),
+            });
+        };
+        let (column, reason) = table.levels[position];
+        if let Some(k) = table.modelled {
+            columns[k] = Some(column);
+            index |= 1 << k;
+            extrapolation.extend(reason);
+        }
+    }
+
+    let sub = &MODELS[index];
+    let age = f64::from(AGE_BASE_YEAR - car.year);
+    // Summed in the training crate's column order, so the result is the
+    // same to the last bit.
+    let mut sum = 0.0;
+    for (w, x) in sub.numeric.iter().zip(numeric(age, car.mileage)) {
+        sum += w * x;
+    }
+    for (coefs, column) in sub.fields.iter().zip(columns) {
+        if let Some(c) = column {
+            sum += coefs[c];
+        }
+    }
+    if let Some(c) = columns[0] {
+        sum += sub.model_age[c] * (age - AGE_CENTER);
+    }
+    let fit = sub.intercept + sum;
+    let band = AGE_BAND_STARTS
+        .iter()
+        .filter(|&&start| AGE_BASE_YEAR - car.year >= start)
+        .count();
+    let [q_low, q_mid, q_high] = sub.quantiles[band];
+    let dollars = |q: f64| (fit + q).exp().max(MIN_VALUE_USD).round();
     Ok(Estimate {
-        value_usd: line.round().max(MIN_VALUE_USD.ceil()),
+        value_usd: dollars(q_mid),
+        low_usd: dollars(q_low),
+        high_usd: dollars(q_high),
+        extrapolation,
+        model_version: MODEL_VERSION,
     })
 }

@@ -155,7 +155,8 @@ pub fn is_year_before_cutoff(listing: &Listing) -> bool {
 
 /// See [`BRANDED_TITLES`].
 pub fn is_branded_title(listing: &Listing) -> bool {
-    BRANDED_TITLES.contains(&listing.title_status.as_str()) || listing.condition == "salvage"
+    BRANDED_TITLES.contains(&normalize(&listing.title_status).as_str())
+        || normalize(&listing.condition) == "salvage"
 }
 
 /// See [`PLACEHOLDER_ODOMETER_MI`] and [`NEW_CAR_FIRST_YEAR`].
@@ -174,13 +175,30 @@ pub fn is_odometer_above_ceiling(listing: &Listing) -> bool {
 }
 
 /// A listing that passed every rule: what the model is fitted on.
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// The text columns are normalised as the service normalises a caller's
+/// values: trimmed and lower-cased (the file writes `SUV` in capitals and
+/// every other value in lower case). An empty string means the listing does
+/// not say.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CleanRow {
     /// Position of the row in the file (see [`Listing::index`]).
     pub index: usize,
     pub price_usd: f64,
     pub year: i32,
     pub mileage: f64,
+    pub model: String,
+    pub condition: String,
+    pub title_status: String,
+    pub fuel: String,
+    pub transmission: String,
+    /// The listing column `type`.
+    pub body_type: String,
+}
+
+/// Trims and lower-cases a text value, as the service does with a caller's.
+pub fn normalize(value: &str) -> String {
+    value.trim().to_lowercase()
 }
 
 /// How many rows one rule dropped.
@@ -254,6 +272,12 @@ pub fn clean(listings: Vec<Listing>) -> Cleaned {
             price_usd: l.price_usd.expect("price"),
             year: l.year.expect("year"),
             mileage: l.odometer_mi.expect("odometer"),
+            model: normalize(&l.model),
+            condition: normalize(&l.condition),
+            title_status: normalize(&l.title_status),
+            fuel: normalize(&l.fuel),
+            transmission: normalize(&l.transmission),
+            body_type: normalize(&l.body_type),
         })
         .collect();
     Cleaned {
@@ -280,6 +304,9 @@ mod tests {
             model: "c-class".into(),
             condition: "good".into(),
             title_status: "clean".into(),
+            fuel: "gas".into(),
+            transmission: "automatic".into(),
+            body_type: "sedan".into(),
         }
     }
 
@@ -429,7 +456,13 @@ mod tests {
                 index: 0,
                 price_usd: 18_500.0,
                 year: 2014,
-                mileage: 62_000.0
+                mileage: 62_000.0,
+                model: "c-class".into(),
+                condition: "good".into(),
+                title_status: "clean".into(),
+                fuel: "gas".into(),
+                transmission: "automatic".into(),
+                body_type: "sedan".into(),
             }]
         );
         assert_eq!(cleaned.dropped_by(Rule::DuplicateListing), 1);
@@ -438,5 +471,24 @@ mod tests {
         assert_eq!(cleaned.dropped_by(Rule::OdometerPlaceholder), 0);
         let total: usize = cleaned.drops.iter().map(|d| d.dropped).sum();
         assert_eq!(total + cleaned.rows.len(), cleaned.raw_rows);
+    }
+
+    #[test]
+    fn clean_rows_carry_the_text_columns_trimmed_and_lower_cased() {
+        let mut suv = car(31_000.0, 2016, 48_000.0);
+        suv.body_type = "SUV".into();
+        suv.model = " GL-Class ".into();
+        let row = &clean(vec![suv]).rows[0];
+        assert_eq!(
+            (row.body_type.as_str(), row.model.as_str()),
+            ("suv", "gl-class")
+        );
+    }
+
+    #[test]
+    fn branded_title_ignores_case_and_spaces() {
+        let mut listing = car(6_000.0, 2010, 90_000.0);
+        listing.title_status = " Salvage".into();
+        assert_eq!(dropping_rules(&listing), vec![Rule::BrandedTitle]);
     }
 }

@@ -1,16 +1,45 @@
 //! Specifications checked against the real listings file
 //! (`data/cars/listings.csv`). The figures asserted here are the ones
-//! `data/README.md` publishes.
+//! `data/README.md` and `docs/models/car-value.md` publish; the quality
+//! guards fail when a change makes the served model measurably worse.
 
 use car_value_training::clean::{Cleaned, Rule, clean};
-use car_value_training::eval::{SPLIT_SEED, Split, evaluate_with_seed, metrics};
-use car_value_training::{evaluate, fit, load_listings, train_from_file};
+use car_value_training::eval::{
+    ALPHA_GRID, Comparison, SPLIT_SEED, Split, compare, evaluate_seed_line_with_seed, metrics,
+    sanity,
+};
+use car_value_training::features::{Field, FieldSet, Layout};
+use car_value_training::model::{ALPHA, train_family};
+use car_value_training::sanity::{SANITY_YEAR, load_sanity};
+use car_value_training::{build, evaluate_seed_line, fit_seed_line, held_out, load_listings};
+use std::sync::OnceLock;
 
 const LISTINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cars/listings.csv");
+const SANITY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/cars/three_cars_2017.csv"
+);
 
-fn cleaned() -> Cleaned {
-    clean(load_listings(LISTINGS).expect("read data/cars/listings.csv"))
+fn cleaned() -> &'static Cleaned {
+    static CLEANED: OnceLock<Cleaned> = OnceLock::new();
+    CLEANED.get_or_init(|| clean(load_listings(LISTINGS).expect("read data/cars/listings.csv")))
 }
+
+fn comparison() -> &'static Comparison {
+    static COMPARISON: OnceLock<Comparison> = OnceLock::new();
+    COMPARISON.get_or_init(|| compare(&cleaned().rows).expect("comparison"))
+}
+
+fn line(prefix: &str) -> car_value_training::eval::Score {
+    comparison()
+        .lines
+        .iter()
+        .find(|l| l.label.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line {prefix:?}"))
+        .score
+}
+
+// ---------------------------------------------------------------- cleaning
 
 #[test]
 fn the_real_file_has_7143_rows() {
@@ -42,104 +71,315 @@ fn the_real_file_has_4330_clean_rows_as_data_readme_states() {
 
 #[test]
 fn clean_rows_span_1995_to_2021_and_up_to_480000_miles() {
-    let (model, _) = train_from_file(LISTINGS).unwrap();
-    assert_eq!((model.min_year, model.max_year), (1995, 2021));
-    assert_eq!(model.max_mileage, 480_000.0);
-    assert_eq!(model.min_value, 1_000.0);
+    let line = fit_seed_line(&cleaned().rows).unwrap();
+    assert_eq!((line.min_year, line.max_year), (1995, 2021));
+    assert_eq!(line.max_mileage, 480_000.0);
+    assert_eq!(line.min_value, 1_000.0);
 }
 
+/// The level rule of `data/README.md`: values with at least 20 clean rows
+/// get a column; r-class (19), condition `new` (7), fuels electric and
+/// hybrid, manual transmissions, trucks, mini-vans and the pickup share
+/// their field's rare column.
 #[test]
-fn training_is_deterministic() {
-    let first = fit(&cleaned().rows).unwrap();
-    let second = fit(&cleaned().rows).unwrap();
-    assert_eq!(first.intercept.to_bits(), second.intercept.to_bits());
-    assert_eq!(first.year_coef.to_bits(), second.year_coef.to_bits());
-    assert_eq!(first.mileage_coef.to_bits(), second.mileage_coef.to_bits());
-    assert_eq!(first, second);
+fn levels_follow_the_twenty_row_rule_on_the_real_data() {
+    let layout = Layout::learn(&cleaned().rows);
+    let rare = |f: Field| -> Vec<String> {
+        layout
+            .levels(f)
+            .rare
+            .iter()
+            .map(|(v, _)| v.clone())
+            .collect()
+    };
+    assert_eq!(rare(Field::Model), ["r-class"]);
+    assert_eq!(rare(Field::Condition), ["new"]);
+    assert_eq!(rare(Field::Fuel), ["(not stated)", "electric", "hybrid"]);
+    assert_eq!(rare(Field::Transmission), ["(not stated)", "manual"]);
+    assert_eq!(rare(Field::BodyType), ["mini-van", "pickup", "truck"]);
+    assert_eq!(layout.levels(Field::Model).common.len(), 13);
 }
 
-#[test]
-fn evaluation_is_deterministic() {
-    let rows = cleaned().rows;
-    assert_eq!(evaluate(&rows).unwrap(), evaluate(&rows).unwrap());
-}
+// ------------------------------------------------------ the seed-compatible line
 
 #[test]
-fn newer_cars_are_worth_more() {
-    let model = fit(&cleaned().rows).unwrap();
-    println!("year_coef = {} USD per model year", model.year_coef);
-    assert!(model.year_coef > 0.0, "{model:?}");
-}
-
-#[test]
-fn more_miles_are_worth_less() {
-    let model = fit(&cleaned().rows).unwrap();
-    println!("mileage_coef = {} USD per mile", model.mileage_coef);
-    assert!(model.mileage_coef < 0.0, "{model:?}");
-}
-
-/// Held-out MAE is about $6,900 with the published seed and $6,450–$7,310
-/// over seeds 0–19; $8,000 leaves room for rounding and platform
-/// differences, not for a broken model.
-#[test]
-fn held_out_mean_absolute_error_is_below_8000_usd() {
-    let e = evaluate(&cleaned().rows).unwrap();
+fn the_seed_line_has_the_published_held_out_figures() {
+    let e = evaluate_seed_line(&cleaned().rows).unwrap();
     println!(
-        "seed {SPLIT_SEED}: train {} / held out {} rows; MAE {:.0} USD, median AE {:.0} USD, R^2 {:.3}",
+        "seed line, seed {SPLIT_SEED}: train {} / held out {}; MAE {:.0}, median AE {:.0}, R^2 {:.3}",
         e.train_rows, e.held_out_rows, e.mae, e.median_ae, e.r2
     );
-    assert!(e.mae < 8_000.0, "{e:?}");
+    assert_eq!((e.train_rows, e.held_out_rows), (3_419, 911));
+    assert_eq!(
+        (e.mae.round(), e.median_ae.round(), (e.r2 * 1000.0).round()),
+        (6_917.0, 5_424.0, 543.0)
+    );
+    assert!(e.model.year_coef > 0.0 && e.model.mileage_coef < 0.0);
 }
 
 #[test]
-fn held_out_error_is_below_8000_usd_for_other_seeds_too() {
-    let rows = cleaned().rows;
+fn the_seed_line_stays_below_8000_usd_for_other_seeds() {
     for seed in 0..5 {
-        let e = evaluate_with_seed(&rows, seed).unwrap();
+        let e = evaluate_seed_line_with_seed(&cleaned().rows, seed).unwrap();
         assert!(e.mae < 8_000.0, "seed {seed}: {e:?}");
     }
 }
 
+// ------------------------------------------------------------ quality guards
+//
+// Published figures (seed 20211995, 3,419 train / 911 held out): served MAE
+// $4,428, median AE $2,186, R² 0.694, 10–90 coverage 78.7%; year + mileage
+// only: MAE $5,977, R² 0.567, coverage 81.4%; seed line MAE $6,917. The
+// thresholds leave 4–5% of room: enough for floating-point differences
+// between platforms, not for a real regression. (Over split seeds 0–19 the
+// served MAE ranges $4,088–$4,975, so the thresholds hold for the fixed
+// seed only; `served_model_stays_good_on_other_splits` guards the ratio.)
+
+/// Served MAE threshold, USD.
+const MAX_SERVED_MAE: f64 = 4_600.0;
+/// Served median absolute error threshold, USD.
+const MAX_SERVED_MEDIAN_AE: f64 = 2_300.0;
+/// Served R² floor.
+const MIN_SERVED_R2: f64 = 0.67;
+/// Year + mileage only MAE threshold, USD.
+const MAX_YEAR_MILEAGE_MAE: f64 = 6_200.0;
+/// The 10–90 interval must cover between these shares of held-out prices.
+const COVERAGE_BAND: std::ops::RangeInclusive<f64> = 0.75..=0.85;
+
 #[test]
-fn model_beats_guessing_the_median_price_on_held_out_rows() {
-    let rows = cleaned().rows;
-    let e = evaluate(&rows).unwrap();
-    let mut train: Vec<f64> = rows
-        .iter()
-        .filter(|r| Split::of(r.index, SPLIT_SEED) == Split::Train)
-        .map(|r| r.price_usd)
-        .collect();
-    train.sort_by(f64::total_cmp);
-    let median = train[train.len() / 2];
-    let held_out: Vec<f64> = rows
-        .iter()
-        .filter(|r| Split::of(r.index, SPLIT_SEED) == Split::HeldOut)
-        .map(|r| r.price_usd)
-        .collect();
-    let baseline = metrics(&held_out, &vec![median; held_out.len()]);
-    println!(
-        "median-price baseline: MAE {:.0} USD, median AE {:.0} USD, R^2 {:.3}",
-        baseline.mae, baseline.median_ae, baseline.r2
-    );
+fn quality_guard_served_model_held_out_error() {
+    let h = held_out(&cleaned().rows).unwrap();
+    println!("{h:#?}");
+    let m = h.served.metrics;
+    assert!(m.mae < MAX_SERVED_MAE, "served MAE {:.0}", m.mae);
     assert!(
-        e.mae < 0.75 * baseline.mae,
-        "model {e:?} vs baseline {baseline:?}"
+        m.median_ae < MAX_SERVED_MEDIAN_AE,
+        "served median AE {:.0}",
+        m.median_ae
+    );
+    assert!(m.r2 > MIN_SERVED_R2, "served R² {:.3}", m.r2);
+    assert!(
+        h.year_mileage.metrics.mae < MAX_YEAR_MILEAGE_MAE,
+        "year+mileage MAE {:.0}",
+        h.year_mileage.metrics.mae
     );
 }
 
 #[test]
-fn shipped_coefficients_are_close_to_the_train_split_ones() {
-    // The shipped model is fitted on every clean row; the held-out figures
-    // describe the train-split fit. They are the same model within 1%.
-    let rows = cleaned().rows;
-    let shipped = fit(&rows).unwrap();
-    let split = evaluate(&rows).unwrap().model;
-    assert!(
-        (shipped.year_coef / split.year_coef - 1.0).abs() < 0.01,
-        "{shipped:?} vs {split:?}"
+fn quality_guard_interval_coverage_is_near_80_percent() {
+    let h = held_out(&cleaned().rows).unwrap();
+    for (label, score) in [("served", h.served), ("year+mileage", h.year_mileage)] {
+        let coverage = score.coverage.unwrap();
+        assert!(
+            COVERAGE_BAND.contains(&coverage),
+            "{label}: coverage {coverage:.3}"
+        );
+    }
+}
+
+#[test]
+fn interval_coverage_holds_in_every_age_band() {
+    for (band, rows, coverage) in &comparison().coverage_by_age {
+        assert!(
+            (0.70..=0.90).contains(coverage),
+            "{band}: {coverage:.3} over {rows} rows"
+        );
+    }
+}
+
+#[test]
+fn served_model_beats_the_seed_line_by_a_quarter() {
+    let h = held_out(&cleaned().rows).unwrap();
+    println!(
+        "served MAE {:.0} vs seed line {:.0}",
+        h.served.metrics.mae, h.seed_line.metrics.mae
     );
     assert!(
-        (shipped.mileage_coef / split.mileage_coef - 1.0).abs() < 0.01,
-        "{shipped:?} vs {split:?}"
+        h.served.metrics.mae < 0.75 * h.seed_line.metrics.mae,
+        "{h:?}"
     );
+    assert!(h.served.metrics.r2 > h.seed_line.metrics.r2 + 0.1, "{h:?}");
+    // Even with year and mileage only, the log curve beats the line.
+    assert!(h.year_mileage.metrics.mae < 0.9 * h.seed_line.metrics.mae);
+    assert!(h.year_mileage.metrics.median_ae < 0.7 * h.seed_line.metrics.median_ae);
+}
+
+#[test]
+fn served_model_stays_good_on_other_splits() {
+    // The procedure, not one lucky split: train on other seeds' train sides.
+    let rows = &cleaned().rows;
+    for seed in 1..4 {
+        let (train, test) = car_value_training::eval::split(rows, seed);
+        let family = train_family(&train).unwrap();
+        let seed_line = fit_seed_line(&train).unwrap();
+        let actual: Vec<f64> = test.iter().map(|r| r.price_usd).collect();
+        let served: Vec<f64> = test
+            .iter()
+            .map(|r| family.predict_row(r).value.round())
+            .collect();
+        let line: Vec<f64> = test
+            .iter()
+            .map(|r| seed_line.predict(r.year, r.mileage))
+            .collect();
+        let (s, l) = (metrics(&actual, &served), metrics(&actual, &line));
+        println!(
+            "seed {seed}: served MAE {:.0}, line MAE {:.0}",
+            s.mae, l.mae
+        );
+        assert!(s.mae < 0.75 * l.mae, "seed {seed}: {s:?} vs {l:?}");
+    }
+}
+
+// ------------------------------------------------------------ model choices
+
+#[test]
+fn each_modelled_field_improves_held_out_mae_and_title_status_does_not() {
+    let base = line("(b') log curve").metrics.mae;
+    for field in Field::ALL {
+        let with = line(&format!("(c) log curve + {}", field.name()))
+            .metrics
+            .mae;
+        println!("{}: {with:.0} vs {base:.0}", field.name());
+        if Field::MODELLED.contains(&field) {
+            assert!(with < base, "{} does not help: {with:.0}", field.name());
+        } else {
+            assert!(with >= base, "{} now helps: ship it", field.name());
+        }
+    }
+    let all = line("(d) log curve + all five fields").metrics.mae;
+    assert!(all < line("(c) log curve + model").metrics.mae);
+}
+
+#[test]
+fn log_price_beats_dollars_on_the_same_columns() {
+    let log = line("(d) log curve + all five fields");
+    let dollars = line("dollar scale");
+    assert!(log.metrics.mae < 0.95 * dollars.metrics.mae);
+    assert!(log.metrics.median_ae < 0.85 * dollars.metrics.median_ae);
+    let log_line = line("(b) log line").metrics.mae;
+    assert!(log_line < line("(a) seed line").metrics.mae);
+}
+
+#[test]
+fn the_served_back_transform_has_the_lowest_mae() {
+    let b = &comparison().back_transforms;
+    let served = b.iter().find(|l| l.label.contains("(served)")).unwrap();
+    for other in b {
+        assert!(
+            served.score.metrics.mae <= other.score.metrics.mae,
+            "{other:?}"
+        );
+    }
+}
+
+#[test]
+fn alpha_is_within_5_usd_of_the_cross_validated_best() {
+    let alphas = &comparison().alphas;
+    assert_eq!(alphas.len(), ALPHA_GRID.len());
+    let best = alphas.iter().map(|a| a.1).fold(f64::INFINITY, f64::min);
+    let used = alphas.iter().find(|a| a.0 == ALPHA).unwrap().1;
+    assert!(used - best < 5.0, "{alphas:?}");
+}
+
+// ------------------------------------------------------------ determinism
+
+#[test]
+fn training_twice_gives_the_same_source_and_version() {
+    let first = build(LISTINGS).unwrap();
+    let second = build(LISTINGS).unwrap();
+    assert_eq!(first.rust_source(), second.rust_source());
+    assert_eq!(first.version, second.version);
+    assert!(first.version.starts_with("car-value-"));
+}
+
+#[test]
+fn evaluation_is_deterministic() {
+    let rows = &cleaned().rows;
+    assert_eq!(compare(rows).unwrap(), *comparison());
+    assert_eq!(held_out(rows).unwrap(), held_out(rows).unwrap());
+}
+
+#[test]
+fn the_split_is_the_published_one() {
+    let held = cleaned()
+        .rows
+        .iter()
+        .filter(|r| Split::of(r.index, SPLIT_SEED) == Split::HeldOut)
+        .count();
+    assert_eq!(held, 911);
+}
+
+// ------------------------------------------------------------ behaviour
+
+#[test]
+fn newer_cars_and_fewer_miles_are_worth_more_on_the_year_mileage_model() {
+    let family = train_family(&cleaned().rows).unwrap();
+    let value = |year, miles| family.predict(year, miles, &[None; 6]).value;
+    for year in 1996..=2021 {
+        assert!(value(year, 60_000.0) > value(year - 1, 60_000.0), "{year}");
+    }
+    for step in 1..=40 {
+        let miles = 10_000.0 * f64::from(step);
+        assert!(
+            value(2012, miles) < value(2012, miles - 10_000.0),
+            "{miles}"
+        );
+    }
+}
+
+#[test]
+fn more_fields_narrow_the_interval() {
+    let family = train_family(&cleaned().rows).unwrap();
+    let ratio = |values: &[Option<&str>; 6]| {
+        let p = family.predict(2015, 60_000.0, values);
+        p.high / p.low
+    };
+    let none = ratio(&[None; 6]);
+    let all = ratio(&[
+        Some("e-class"),
+        Some("excellent"),
+        None,
+        Some("gas"),
+        Some("automatic"),
+        Some("sedan"),
+    ]);
+    println!("interval high/low: year+mileage {none:.2}, all fields {all:.2}");
+    assert!(all < none);
+}
+
+#[test]
+fn every_model_of_the_family_values_more_miles_less() {
+    let family = train_family(&cleaned().rows).unwrap();
+    for m in &family.models {
+        let mileage = m.fitted.linear.coef[4];
+        assert_eq!(mileage.0, 4, "column 4 is mileage_10k");
+        assert!(mileage.1 < 0.0, "{}: {mileage:?}", m.set.label());
+    }
+}
+
+#[test]
+fn the_family_has_one_model_per_set_of_modelled_fields() {
+    let family = train_family(&cleaned().rows).unwrap();
+    assert_eq!(family.models.len(), 32);
+    for set in FieldSet::every() {
+        assert!(!set.contains(Field::TitleStatus));
+        assert_eq!(family.model(set).set, set);
+    }
+}
+
+// ------------------------------------------------------------ sanity set
+
+/// Mazda6, Accord and Maxima in 2017: the model (Mercedes-Benz, 2020–21)
+/// overprices them about 1.5× but orders them nearly right (corr of logs
+/// ≈ 0.92). The guard: still ordered, and the bias still about 1.5×.
+#[test]
+fn sanity_set_is_ordered_right_but_priced_like_a_mercedes() {
+    let cars = load_sanity(SANITY).unwrap();
+    assert_eq!(cars.len(), 90);
+    let family = train_family(&cleaned().rows).unwrap();
+    let report = sanity(&family, &cars, SANITY_YEAR);
+    println!("{}", report.table());
+    let all = &report.groups[0];
+    assert!(all.log_correlation > 0.85, "{all:?}");
+    assert!((1.3..=1.7).contains(&all.median_ratio), "{all:?}");
 }

@@ -75,7 +75,7 @@ where
 async fn read_body(request: IncomingRequest) -> Result<Vec<u8>, ApiError> {
     let declared_length = request
         .headers()
-        .get(&"content-length".to_owned())
+        .get("content-length")
         .first()
         .and_then(|value| std::str::from_utf8(value).ok()?.trim().parse::<u64>().ok());
     if declared_length.is_some_and(|length| length > MAX_BODY_BYTES as u64) {

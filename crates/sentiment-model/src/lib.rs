@@ -1,41 +1,60 @@
-//! Sentiment of a short English text (a product review), by VADER.
+//! Sentiment of a short English text (a review): a trained classifier, with
+//! VADER as its baseline and as one of its features.
 //!
-//! This is a faithful port of vaderSentiment 3.3.2 (C.J. Hutto, MIT licence;
-//! Hutto & Gilbert, "VADER: A Parsimonious Rule-based Model for Sentiment
-//! Analysis of Social Media Text", ICWSM-14): the VADER lexicon and emoji
-//! lexicon (from `data/lexicons/`) with all of its rules — negation
-//! (including "never so/this", "without doubt" and words with "n't"),
-//! booster and dampener words with the capitalisation differential, ALL-CAPS
-//! emphasis, "but", "least", "kind of", the special-case idioms, "no",
-//! exclamation and question marks, and emoji, which are replaced by their
-//! description before scoring. For the same text, [`polarity_scores`] returns
-//! the same four numbers as Python's
+//! [`analyze`] is the served model: L2-regularised logistic regression over
+//! the presence of words and adjacent-word pairs (with negation marking, see
+//! [`features`]) plus VADER's compound score, trained by
+//! `crates/sentiment-training` on the UCI Amazon/IMDb sentences and the
+//! Rotten Tomatoes snippets of `data/sentiment/`. It answers a label, a score
+//! in [-1, 1], a confidence and the (at most five) terms that moved the
+//! decision most. [`MODEL_VERSION`] names the model and [`METRICS`] gives its
+//! held-out figures; the model card is `docs/models/sentiment.md`.
+//!
+//! [`vader`] is a faithful port of vaderSentiment 3.3.2 (C.J. Hutto, MIT
+//! licence; Hutto & Gilbert, ICWSM-14): [`vader::analyze`] and
+//! [`polarity_scores`] give, for the same text, the same numbers as Python's
 //! `SentimentIntensityAnalyzer().polarity_scores(text)`.
 //!
-//! Both lexicons are turned into sorted static tables by the build script, so
-//! a call parses and builds nothing: it costs a few microseconds for a
-//! typical review.
+//! Nothing is parsed, trained or built at run time: the weights (from the
+//! committed file `model/sentiment.weights.tsv`, written by the `train`
+//! command of `sentiment-training`) and the VADER lexicons are turned into
+//! sorted static tables by the build script. A call costs microseconds.
 //!
 //! ```
 //! use sentiment_model::{analyze, Label};
 //!
 //! let analysis = analyze("Great car!").unwrap();
 //! assert_eq!(analysis.label, Label::Positive);
-//! assert_eq!(analysis.score, 0.6588);
+//! assert!(analysis.score > 0.5);
+//! assert_eq!(analysis.explanation[0].term, "great");
 //! ```
 
-mod vader;
+pub mod features;
+pub mod vader;
 
 pub use vader::{PolarityScores, polarity_scores};
+
+mod model {
+    include!(concat!(env!("OUT_DIR"), "/model.rs"));
+}
+
+pub use model::{METRICS, MODEL_VERSION, NEUTRAL_BAND};
 
 /// Longest review accepted, in characters (Unicode scalar values).
 pub const MAX_REVIEW_CHARS: usize = 5000;
 
-/// Compound score at or above which a text is positive (VADER convention).
+/// Compound score at or above which VADER calls a text positive.
 pub const POSITIVE_THRESHOLD: f64 = 0.05;
 
-/// Compound score at or below which a text is negative (VADER convention).
+/// Compound score at or below which VADER calls a text negative.
 pub const NEGATIVE_THRESHOLD: f64 = -0.05;
+
+/// Most terms in an [`Analysis::explanation`].
+pub const MAX_EXPLANATION_TERMS: usize = 5;
+
+/// Terms whose contribution to the log-odds is smaller than this (in absolute
+/// value) are left out of an explanation: they did not drive anything.
+pub const MIN_EXPLAINED_WEIGHT: f64 = 0.05;
 
 /// The overall sentiment of a review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +74,7 @@ impl Label {
         }
     }
 
-    /// The label of a compound score: positive at or above
+    /// VADER's label of a compound score: positive at or above
     /// [`POSITIVE_THRESHOLD`], negative at or below [`NEGATIVE_THRESHOLD`],
     /// neutral in between.
     pub fn from_compound(compound: f64) -> Label {
@@ -67,37 +86,47 @@ impl Label {
             Label::Neutral
         }
     }
-}
 
-/// The sentiment of one review.
-///
-/// All numbers are VADER's, rounded as vaderSentiment rounds them: `score`
-/// to 4 decimals, the three shares to 3 (so they add up to 1 only to within
-/// rounding).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Analysis {
-    /// From `score`: >= 0.05 positive, <= -0.05 negative, else neutral.
-    pub label: Label,
-    /// VADER compound score, in [-1, 1].
-    pub score: f64,
-    /// Share of the text that is positive, in [0, 1].
-    pub positive: f64,
-    /// Share of the text that is negative, in [0, 1].
-    pub negative: f64,
-    /// Share of the text that is neutral, in [0, 1].
-    pub neutral: f64,
-}
-
-impl From<PolarityScores> for Analysis {
-    fn from(scores: PolarityScores) -> Self {
-        Analysis {
-            label: Label::from_compound(scores.compound),
-            score: scores.compound,
-            positive: scores.pos,
-            negative: scores.neg,
-            neutral: scores.neu,
+    /// The trained model's label of a score (`2p - 1`): neutral when
+    /// `|score| <` [`NEUTRAL_BAND`], else positive or negative by its sign.
+    pub fn from_score(score: f64) -> Label {
+        if score.abs() < NEUTRAL_BAND {
+            Label::Neutral
+        } else if score > 0.0 {
+            Label::Positive
+        } else {
+            Label::Negative
         }
     }
+}
+
+/// The trained model's answer for one review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// [`Label::from_score`] of `score`.
+    pub label: Label,
+    /// `2p - 1`, where `p` is the model's probability that the review is
+    /// positive: in [-1, 1], 0 for "no idea". Rounded to 4 decimals, like
+    /// the other numbers of an analysis.
+    pub score: f64,
+    /// `max(p, 1 - p)`: the model's probability for the polarity it leans
+    /// to, in [0.5, 1]. Below `(1 + NEUTRAL_BAND) / 2` the label is neutral.
+    pub confidence: f64,
+    /// The terms that moved the decision most, strongest first: at most
+    /// [`MAX_EXPLANATION_TERMS`], none weaker than [`MIN_EXPLAINED_WEIGHT`].
+    pub explanation: Vec<Term>,
+}
+
+/// A term of a review and how much it moved the decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// A word (`great`), a word in the scope of a negation (`not_good`), a
+    /// pair of adjacent words (`great car`, `not not_good`), or `!` / `?`.
+    pub term: String,
+    /// Its signed contribution to the log-odds of "positive": above 0 it
+    /// pushed towards positive. For a word VADER knows, this includes its
+    /// share of the VADER feature (see [`vader::Trace`]).
+    pub weight: f64,
 }
 
 /// Why a review was not scored.
@@ -133,14 +162,14 @@ impl std::fmt::Display for SentimentError {
 
 impl std::error::Error for SentimentError {}
 
-/// Validates `review` and scores it.
+/// Checks a review before any model sees it.
 ///
 /// The length is checked first (so a review of 6000 spaces is too long, not
 /// empty), and costs at most [`MAX_REVIEW_CHARS`] + 1 characters of scanning
 /// whatever the input size. "White space" is what VADER's tokeniser (Python's
 /// `str.split()`) splits on: Unicode White_Space plus U+001C..U+001F; so an
-/// accepted review always has at least one token.
-pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
+/// accepted review always has at least one VADER token.
+pub fn validate(review: &str) -> Result<(), SentimentError> {
     if review.chars().nth(MAX_REVIEW_CHARS).is_some() {
         return Err(SentimentError::ReviewTooLong {
             max_chars: MAX_REVIEW_CHARS,
@@ -149,5 +178,133 @@ pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
     if review.chars().all(vader::py_isspace) {
         return Err(SentimentError::EmptyReview);
     }
-    Ok(polarity_scores(review).into())
+    Ok(())
+}
+
+/// The served model's weight of a feature (see [`features::terms`]), if the
+/// feature is in its vocabulary.
+pub fn term_weight(term: &str) -> Option<f64> {
+    model::TERMS
+        .binary_search_by(|(key, _)| (*key).cmp(term))
+        .ok()
+        .map(|i| f64::from(model::TERMS[i].1))
+}
+
+/// The served model's probability that `review` is positive, without
+/// validation or explanation (what the held-out figures measure: positive
+/// when it is at least 0.5).
+pub fn probability(review: &str) -> f64 {
+    let terms = features::terms(review);
+    let compound = vader::trace(review).compound;
+    let weights = terms.iter().filter_map(|t| term_weight(t));
+    features::sigmoid(features::logit(
+        model::BIAS,
+        weights,
+        model::VADER_WEIGHT,
+        compound,
+    ))
+}
+
+/// Validates `review` and analyses it with the trained model.
+///
+/// The log-odds of "positive" are the model's bias, plus the weight of each
+/// feature of the text it knows, plus its VADER weight times VADER's compound
+/// score. The explanation gives the features with the largest
+/// contributions; VADER's part is shared out among the words it scored (each
+/// gets `VADER weight × its valence × Trace::scale()`), and added to the
+/// feature of the same word (`good`, or `not_good` when VADER negated it) or
+/// listed under the word itself. The punctuation emphasis goes to `!`.
+pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
+    validate(review)?;
+    let terms = features::terms(review);
+    let trace = vader::trace(review);
+
+    // contributions of the known features, sorted by term
+    let mut known: Vec<(String, f64)> = terms
+        .into_iter()
+        .filter_map(|t| term_weight(&t).map(|w| (t, w)))
+        .collect();
+    let z = features::logit(
+        model::BIAS,
+        known.iter().map(|(_, w)| *w),
+        model::VADER_WEIGHT,
+        trace.compound,
+    );
+    let p = features::sigmoid(z);
+
+    // share VADER's contribution out among its words
+    let scale = model::VADER_WEIGHT * trace.scale();
+    let mut extra: Vec<(String, f64)> = Vec::new();
+    let mut add = |word: &str, c: f64| {
+        let negated = format!("{}{word}", features::NEGATED);
+        for key in [word, negated.as_str()] {
+            if let Ok(i) = known.binary_search_by(|(t, _)| t.as_str().cmp(key)) {
+                known[i].1 += c;
+                return;
+            }
+        }
+        match extra.iter_mut().find(|(t, _)| t == word) {
+            Some(entry) => entry.1 += c,
+            None => extra.push((word.to_owned(), c)),
+        }
+    };
+    for (word, valence) in &trace.words {
+        add(word, valence * scale);
+    }
+    if trace.emphasis != 0.0 {
+        let mark = if review.contains('!') { "!" } else { "?" };
+        add(mark, trace.emphasis * scale);
+    }
+    known.extend(extra);
+    known.retain(|(_, w)| w.abs() >= MIN_EXPLAINED_WEIGHT);
+    known.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
+    known.truncate(MAX_EXPLANATION_TERMS);
+
+    let score = round4((2.0 * p - 1.0).clamp(-1.0, 1.0));
+    Ok(Analysis {
+        label: Label::from_score(score),
+        score,
+        confidence: round4(p.max(1.0 - p)),
+        explanation: known
+            .into_iter()
+            .map(|(term, weight)| Term {
+                term,
+                weight: round4(weight),
+            })
+            .collect(),
+    })
+}
+
+/// Rounds to 4 decimals, as VADER does: more digits carry no information,
+/// and the last bits of `exp` differ between platforms (native and Wasm).
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_terms_are_strictly_sorted_for_binary_search() {
+        assert!(model::TERMS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(model::TERMS.len() > 1000);
+    }
+
+    #[test]
+    fn term_lookup_finds_first_last_and_missing_terms() {
+        let first = *model::TERMS.first().expect("a trained model");
+        let last = *model::TERMS.last().expect("a trained model");
+        assert_eq!(term_weight(first.0), Some(f64::from(first.1)));
+        assert_eq!(term_weight(last.0), Some(f64::from(last.1)));
+        assert_eq!(term_weight("zzzz-not-a-term"), None);
+    }
+
+    #[test]
+    fn score_labels_follow_the_neutral_band() {
+        assert_eq!(Label::from_score(NEUTRAL_BAND), Label::Positive);
+        assert_eq!(Label::from_score(-NEUTRAL_BAND), Label::Negative);
+        assert_eq!(Label::from_score(NEUTRAL_BAND * 0.99), Label::Neutral);
+        assert_eq!(Label::from_score(0.0), Label::Neutral);
+    }
 }

@@ -16,8 +16,15 @@
 //!   also applies the final-sigma rule as CPython does);
 //! - lengths are counted in code points;
 //! - `round(x, n)` is correctly rounded, ties to even ([`py_round`]).
+//!
+//! Besides [`polarity_scores`], [`trace`] exposes the per-word valences that
+//! VADER sums, so that the trained model can use VADER's compound score as a
+//! feature and still say which words it came from; [`analyze`] is the whole
+//! VADER baseline (validation, label, score and shares).
 
 use std::borrow::Cow;
+
+use crate::{Label, SentimentError};
 
 include!(concat!(env!("OUT_DIR"), "/lexicons.rs"));
 
@@ -46,6 +53,46 @@ pub struct PolarityScores {
     pub pos: f64,
     /// Normalised, weighted composite score, in [-1, 1].
     pub compound: f64,
+}
+
+/// VADER's answer for one review: the baseline the trained model is
+/// measured against.
+///
+/// All numbers are VADER's, rounded as vaderSentiment rounds them: `score`
+/// to 4 decimals, the three shares to 3 (so they add up to 1 only to within
+/// rounding).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Analysis {
+    /// [`Label::from_compound`] of `score`: >= 0.05 positive, <= -0.05
+    /// negative, else neutral.
+    pub label: Label,
+    /// VADER compound score, in [-1, 1].
+    pub score: f64,
+    /// Share of the text that is positive, in [0, 1].
+    pub positive: f64,
+    /// Share of the text that is negative, in [0, 1].
+    pub negative: f64,
+    /// Share of the text that is neutral, in [0, 1].
+    pub neutral: f64,
+}
+
+impl From<PolarityScores> for Analysis {
+    fn from(scores: PolarityScores) -> Self {
+        Analysis {
+            label: Label::from_compound(scores.compound),
+            score: scores.compound,
+            positive: scores.pos,
+            negative: scores.neg,
+            neutral: scores.neu,
+        }
+    }
+}
+
+/// Validates `review` (as [`crate::analyze`] does: same errors) and scores it
+/// with VADER.
+pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
+    crate::validate(review)?;
+    Ok(polarity_scores(review).into())
 }
 
 /// `word in NEGATE`
@@ -355,7 +402,79 @@ pub fn polarity_scores(text: &str) -> PolarityScores {
     // text, which changes neither the tokens nor the punctuation counts)
     let text = replace_emoji(text);
     let st = SentiText::new(&text);
+    let sentiments = sentiments(&st);
+    score_valence(&sentiments, &text)
+}
 
+/// What VADER's compound score is made of, word by word.
+///
+/// VADER sums one valence per word (after all of its rules: negation,
+/// boosters, capitals, "but"…), adds the punctuation emphasis with the sign of
+/// that sum, and squashes the total `S` into `compound = S / sqrt(S² + 15)`.
+/// Since the squashing divides every part of `S` by the same number, each
+/// word's share of the compound score is `valence * scale()`, and the shares
+/// plus the emphasis's add up to [`Trace::compound`] exactly (up to float
+/// rounding).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// Every word with a non-zero valence, in text order: the word as VADER
+    /// looked it up (lower-cased, outer punctuation stripped; an emoji
+    /// appears as the words of its description) and its valence.
+    pub words: Vec<(String, f64)>,
+    /// The punctuation emphasis (`!` and `?`) added to the sum, with its sign.
+    pub emphasis: f64,
+    /// `S`: the sum of the valences plus the emphasis.
+    pub sum: f64,
+    /// The compound score, *not* rounded: `S / sqrt(S² + 15)`, in (-1, 1).
+    pub compound: f64,
+}
+
+impl Trace {
+    /// `1 / sqrt(S² + 15)`: multiplies a valence into its share of
+    /// [`Trace::compound`].
+    pub fn scale(&self) -> f64 {
+        1.0 / (self.sum * self.sum + ALPHA).sqrt()
+    }
+}
+
+/// The words and valences behind [`polarity_scores`]`(text).compound`; see
+/// [`Trace`]. `polarity_scores(text).compound` is `trace(text).compound`
+/// rounded to 4 decimals.
+pub fn trace(text: &str) -> Trace {
+    let text = replace_emoji(text);
+    let st = SentiText::new(&text);
+    let sentiments = sentiments(&st);
+    let total = sentiments.iter().fold(0.0, |acc, &s| acc + s);
+    let punct = punctuation_emphasis(&text);
+    let emphasis = if total > 0.0 {
+        punct
+    } else if total < 0.0 {
+        -punct
+    } else {
+        0.0
+    };
+    let sum = total + emphasis;
+    let words = sentiments
+        .iter()
+        .enumerate()
+        .filter(|&(_, &s)| s != 0.0)
+        .map(|(i, &s)| (st.low(i).to_owned(), s))
+        .collect();
+    Trace {
+        words,
+        emphasis,
+        sum,
+        compound: if sentiments.is_empty() {
+            0.0
+        } else {
+            normalize(sum)
+        },
+    }
+}
+
+/// The valence of every word, after all rules (`polarity_scores` up to
+/// `score_valence`).
+fn sentiments(st: &SentiText) -> Vec<f64> {
     let n = st.len();
     let mut sentiments: Vec<f64> = Vec::with_capacity(n);
     for i in 0..n {
@@ -368,11 +487,11 @@ pub fn polarity_scores(text: &str) -> PolarityScores {
             sentiments.push(0.0);
             continue;
         }
-        sentiments.push(sentiment_valence(&st, i));
+        sentiments.push(sentiment_valence(st, i));
     }
 
-    but_check(&st, &mut sentiments);
-    score_valence(&sentiments, &text)
+    but_check(st, &mut sentiments);
+    sentiments
 }
 
 fn sentiment_valence(st: &SentiText, i: usize) -> f64 {

@@ -1,6 +1,7 @@
 //! Arbitrary input never panics and always yields scores in range.
 
-use sentiment_model::{MAX_REVIEW_CHARS, analyze, polarity_scores};
+use sentiment_model::vader::analyze;
+use sentiment_model::{MAX_REVIEW_CHARS, polarity_scores};
 
 fn odd_inputs() -> Vec<String> {
     let mut inputs: Vec<String> = [

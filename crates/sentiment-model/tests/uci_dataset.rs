@@ -6,7 +6,8 @@
 //! (CPython 3.11) over the same file. During development every one of the
 //! 2000 compound scores was also compared with Python's, and all were equal.
 
-use sentiment_model::{Label, analyze};
+use sentiment_model::Label;
+use sentiment_model::vader::analyze;
 
 const DATASET: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -96,4 +97,27 @@ fn compound_scores_on_uci_sentences_sum_to_python_vaders_total() {
         (sum - PYTHON_COMPOUND_SUM).abs() < 1e-6,
         "sum {sum}, vaderSentiment 3.3.2 gives {PYTHON_COMPOUND_SUM}"
     );
+}
+
+#[test]
+fn trace_shares_add_up_to_the_compound_score_on_uci_sentences() {
+    for row in rows() {
+        let trace = sentiment_model::vader::trace(&row.text);
+        let scores = sentiment_model::polarity_scores(&row.text);
+        let rounded = (trace.compound * 1e4).round() / 1e4;
+        assert!(
+            (rounded - scores.compound).abs() < 1e-9,
+            "{:?}: trace {} vs {}",
+            row.text,
+            trace.compound,
+            scores.compound
+        );
+        let shares: f64 = trace
+            .words
+            .iter()
+            .map(|(_, v)| v * trace.scale())
+            .sum::<f64>()
+            + trace.emphasis * trace.scale();
+        assert!((shares - trace.compound).abs() < 1e-12, "{:?}", row.text);
+    }
 }

@@ -5,7 +5,8 @@
 //! `SentimentIntensityAnalyzer().polarity_scores(text)`. The port reproduces
 //! them exactly; the tests allow 1e-3.
 
-use sentiment_model::{Label, analyze, polarity_scores};
+use sentiment_model::vader::analyze;
+use sentiment_model::{Label, polarity_scores};
 
 const TOLERANCE: f64 = 1e-3;
 

@@ -1,6 +1,9 @@
-//! Input validation and the small types of the public API.
+//! Input validation and the small types of the public API, through the VADER
+//! baseline (`vader::analyze`); `trained_model.rs` checks that the trained
+//! model validates the same way.
 
-use sentiment_model::{Label, MAX_REVIEW_CHARS, SentimentError, analyze};
+use sentiment_model::vader::analyze;
+use sentiment_model::{Label, MAX_REVIEW_CHARS, SentimentError};
 
 #[test]
 fn empty_review_is_rejected() {

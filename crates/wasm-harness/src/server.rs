@@ -19,7 +19,10 @@ use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime_wasi_http::{
+    Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks,
+    WasiHttpView,
+};
 
 /// How long one request may run in the guest before it is stopped.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
@@ -45,7 +48,31 @@ struct Host {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
+    hooks: DenyOutgoingRequests,
 }
+
+/// The app's components make no outgoing requests, and Spin denies them to a
+/// component without `allowed_outbound_hosts`: so does the harness.
+struct DenyOutgoingRequests;
+
+impl WasiHttpHooks for DenyOutgoingRequests {
+    fn send_request(
+        &mut self,
+        _request: hyper::Request<WasiBody>,
+        _options: Option<RequestOptions>,
+        _on_body_done: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> Box<dyn Future<Output = OutgoingResult> + Send> {
+        Box::new(async { Err(HttpError::HttpRequestDenied) })
+    }
+}
+
+type OutgoingResult = Result<
+    (
+        hyper::Response<WasiBody>,
+        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ),
+    HttpError,
+>;
 
 impl WasiView for Host {
     fn ctx(&mut self) -> WasiCtxView<'_> {
@@ -61,7 +88,7 @@ impl WasiHttpView for Host {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: Default::default(),
+            hooks: &mut self.hooks,
         }
     }
 }
@@ -178,10 +205,37 @@ impl App {
         Ok(Server { addr, task })
     }
 
-    async fn handle(
+    /// Answers one request in-process, routed and served as over HTTP but
+    /// without a listener: for benchmarks that separate the cost of the
+    /// components from that of the host's HTTP stack.
+    pub async fn handle_in_process(
         &self,
-        request: hyper::Request<hyper::body::Incoming>,
+        request: hyper::Request<http_body_util::Full<hyper::body::Bytes>>,
     ) -> Result<hyper::Response<HyperOutgoingBody>> {
+        use http_body_util::BodyExt;
+        self.handle(request.map(|body| body.map_err(|never| -> hyper::Error { match never {} })))
+            .await
+    }
+
+    /// Instantiates the component serving `path` in a fresh store, as each
+    /// request does, without calling it: for benchmarks of instantiation.
+    pub async fn instantiate(&self, path: &str) -> Result<()> {
+        let index = self
+            .router
+            .route(path)
+            .with_context(|| format!("no route for {path}"))?;
+        let handler = &self.handlers[index];
+        handler.pre.instantiate_async(&mut handler.store()).await?;
+        Ok(())
+    }
+
+    async fn handle<B>(
+        &self,
+        request: hyper::Request<B>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>>
+    where
+        B: hyper::body::Body<Data = hyper::body::Bytes, Error = hyper::Error> + Send + 'static,
+    {
         let Some(index) = self.router.route(request.uri().path()) else {
             return Ok(plain_response(404, "not found"));
         };
@@ -197,19 +251,29 @@ impl App {
 }
 
 impl Handler {
-    async fn handle(
-        &self,
-        request: hyper::Request<hyper::body::Incoming>,
-    ) -> Result<hyper::Response<HyperOutgoingBody>> {
+    /// A fresh store for one request.
+    fn store(&self) -> Store<Host> {
         let mut store = Store::new(
             self.pre.engine(),
             Host {
                 wasi: WasiCtx::builder().inherit_stderr().build(),
                 http: WasiHttpCtx::new(),
                 table: ResourceTable::new(),
+                hooks: DenyOutgoingRequests,
             },
         );
         store.set_epoch_deadline((REQUEST_DEADLINE.as_millis() / EPOCH_TICK.as_millis()) as u64);
+        store
+    }
+
+    async fn handle<B>(
+        &self,
+        request: hyper::Request<B>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>>
+    where
+        B: hyper::body::Body<Data = hyper::body::Bytes, Error = hyper::Error> + Send + 'static,
+    {
+        let mut store = self.store();
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let request = store
             .data_mut()

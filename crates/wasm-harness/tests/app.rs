@@ -110,19 +110,38 @@ fn body_for(route: &str, changes: Value) -> Value {
     body
 }
 
-fn expected_value(year: i32, mileage: f64) -> Value {
-    let estimate = car_value_model::estimate(Car { year, mileage }).unwrap();
-    json!({"value_usd": estimate.value_usd as u32})
+fn car(year: i32, mileage: f64) -> Car {
+    Car {
+        year,
+        mileage,
+        ..Car::default()
+    }
+}
+
+fn expected_value(car: &Car) -> Value {
+    let estimate = car_value_model::estimate(car).unwrap();
+    json!({
+        "value_usd": estimate.value_usd as u32,
+        "low_usd": estimate.low_usd as u32,
+        "high_usd": estimate.high_usd as u32,
+        "extrapolation": estimate.extrapolation,
+        "model_version": car_value_model::MODEL_VERSION,
+    })
 }
 
 fn expected_sentiment(review: &str) -> Value {
     let analysis = sentiment_model::analyze(review).unwrap();
+    let explanation: Vec<Value> = analysis
+        .explanation
+        .iter()
+        .map(|term| json!({"term": term.term, "weight": term.weight}))
+        .collect();
     json!({
         "label": analysis.label.as_str(),
         "score": analysis.score,
-        "positive": analysis.positive,
-        "negative": analysis.negative,
-        "neutral": analysis.neutral,
+        "confidence": analysis.confidence,
+        "explanation": explanation,
+        "model_version": sentiment_model::MODEL_VERSION,
     })
 }
 
@@ -148,7 +167,91 @@ fn each_model_answers_its_own_health_route() {
 fn car_value_answers_the_models_estimate() {
     let reply = post("/api/car-value", json!({"year": 2018, "mileage": 45000}));
     assert_eq!(reply.status, 200, "{reply:?}");
-    assert_eq!(reply.body, expected_value(2018, 45000.0));
+    assert_eq!(reply.body, expected_value(&car(2018, 45000.0)));
+}
+
+#[test]
+fn listing_details_reach_the_model() {
+    let body = json!({
+        "year": 2016, "mileage": 60000, "model": "C-Class", "condition": "excellent",
+        "title_status": "clean", "fuel": "gas", "transmission": "automatic", "type": "sedan",
+    });
+    let details = Car {
+        model: Some("C-Class".into()),
+        condition: Some("excellent".into()),
+        title_status: Some("clean".into()),
+        fuel: Some("gas".into()),
+        transmission: Some("automatic".into()),
+        body_type: Some("sedan".into()),
+        ..car(2016, 60000.0)
+    };
+    for route in ["/api/car-value", "/api/trade"] {
+        let reply = post(route, body.clone());
+        assert_eq!(reply.status, 200, "{reply:?}");
+        assert_eq!(reply.body, expected_value(&details));
+        assert_ne!(
+            reply.body,
+            expected_value(&car(2016, 60000.0)),
+            "the details changed nothing"
+        );
+    }
+}
+
+#[test]
+fn every_estimate_carries_an_interval_around_it_and_the_model_version() {
+    let reply = post("/api/car-value", json!({"year": 2018, "mileage": 45000}));
+    let [low, value, high] =
+        ["low_usd", "value_usd", "high_usd"].map(|field| reply.body[field].as_u64().unwrap());
+    assert!(low < value && value < high, "{reply:?}");
+    assert_eq!(reply.body["model_version"], car_value_model::MODEL_VERSION);
+    assert_eq!(reply.body["extrapolation"], json!([]));
+}
+
+#[test]
+fn an_estimate_outside_the_training_data_says_so() {
+    let reply = post(
+        "/api/car-value",
+        json!({"year": MAX_YEAR, "mileage": MAX_MILEAGE}),
+    );
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert!(
+        !reply.body["extrapolation"].as_array().unwrap().is_empty(),
+        "{reply:?}"
+    );
+}
+
+#[test]
+fn models_lists_each_model_with_its_version_and_held_out_metrics() {
+    let reply = get("/api/models");
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let models = reply.body["models"].as_array().unwrap();
+    let expected = [
+        (
+            "car-value",
+            car_value_model::MODEL_VERSION,
+            car_value_model::METRICS,
+        ),
+        (
+            "sentiment",
+            sentiment_model::MODEL_VERSION,
+            sentiment_model::METRICS,
+        ),
+    ];
+    assert_eq!(models.len(), expected.len());
+    for (model, (name, version, metrics)) in models.iter().zip(expected) {
+        assert_eq!(model["name"], name);
+        assert_eq!(model["version"], version);
+        // (serde_json's map sorts its keys.)
+        let served: Vec<(&str, f64)> = model["metrics"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(metric, value)| (metric.as_str(), value.as_f64().unwrap()))
+            .collect();
+        let mut metrics = metrics.to_vec();
+        metrics.sort_by(|a, b| a.0.cmp(b.0));
+        assert_eq!(served, metrics, "{name}");
+    }
 }
 
 #[test]
@@ -162,7 +265,7 @@ fn trade_answers_the_same_as_car_value() {
         let body = json!({"year": year, "mileage": mileage});
         let trade = post("/api/trade", body.clone());
         assert_eq!(trade.status, 200, "{trade:?}");
-        assert_eq!(trade.body, expected_value(year, mileage));
+        assert_eq!(trade.body, expected_value(&car(year, mileage)));
         assert_eq!(post("/api/car-value", body).body, trade.body);
     }
 }
@@ -211,7 +314,7 @@ fn car_analysis_answers_both_models_in_one_object() {
     assert_eq!(
         reply.body,
         json!({
-            "car_value": expected_value(2015, 80000.0),
+            "car_value": expected_value(&car(2015, 80000.0)),
             "sentiment": expected_sentiment("Smooth ride, but thirsty."),
         })
     );
@@ -264,6 +367,8 @@ fn wrong_types_are_a_422_naming_the_problem() {
             json!({"mileage": "45000"}),
             json!({"mileage": null}),
             json!({"mileage": [1]}),
+            json!({"model": 5}),
+            json!({"type": ["sedan"]}),
         ] {
             let message = assert_error(
                 &post(route, body_for(route, changes.clone())),
@@ -317,6 +422,19 @@ fn a_year_out_of_range_is_a_422_stating_the_range() {
 }
 
 #[test]
+fn an_unknown_listing_detail_is_a_422_listing_the_known_values() {
+    for route in CAR_ROUTES {
+        let reply = post(route, body_for(route, json!({"model": "model-t"})));
+        let message = assert_error(&reply, 422, "unknown_value");
+        assert!(
+            message.starts_with("model `model-t` is not known; known models: "),
+            "{message}"
+        );
+        assert!(message.contains("c-class"), "{message}");
+    }
+}
+
+#[test]
 fn a_negative_or_absurd_mileage_is_a_422_stating_the_range() {
     for route in CAR_ROUTES {
         for mileage in [
@@ -333,10 +451,12 @@ fn a_negative_or_absurd_mileage_is_a_422_stating_the_range() {
 }
 
 #[test]
-fn a_mileage_too_large_for_a_number_is_a_400() {
+fn a_mileage_that_is_no_json_number_is_a_400() {
     for route in CAR_ROUTES {
-        let body = format!(r#"{{"year": 2018, "mileage": 1e400, "review": "ok"}}"#);
-        assert_eq!(send("POST", route, body).status / 100, 4);
+        for mileage in ["NaN", "Infinity", "-Infinity", "1e400"] {
+            let body = format!(r#"{{"year": 2018, "mileage": {mileage}, "review": "ok"}}"#);
+            assert_error(&send("POST", route, body), 400, "invalid_json");
+        }
     }
 }
 

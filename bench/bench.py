@@ -1,0 +1,475 @@
+#!/usr/bin/env python3
+"""Runs the benchmarks and prints their tables (bench/run installs and builds
+first; see BENCHMARKS.md). Standard library only.
+
+Targets, each started here, measured, and stopped:
+  app      the app's components on the wasmtime harness (pooling allocator)
+  floor    a hello-world spin-sdk component on the same harness
+  native   the same routes, JSON and models in-process in a native hyper server
+  classic  the Flask + gunicorn three-service design (bench/classic)
+  app-spin, floor-spin   the same on Spin, when `spin` is on PATH
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+HOST_BIN = os.path.join(TARGET, "host")
+VENV = os.path.join(ROOT, ".venv", "classic", "bin")
+ROUTES = json.load(open(os.path.join(ROOT, "bench", "routes.json")))
+FLOOR_ROUTES = [{"path": "/", "method": "GET"}]
+LUA = os.path.join(ROOT, "bench", "wrk.lua")
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+# Gunicorn sync workers per classic service on this 2-core machine; see
+# BENCHMARKS.md for how they were chosen.
+# BENCH_CLASSIC_WORKERS="GATEWAY CAR_VALUE REVIEW" overrides them.
+CLASSIC_WORKERS = dict(zip(["gateway", "car_value", "review"], map(int, os.environ.get(
+    "BENCH_CLASSIC_WORKERS", "4 2 2").split())))
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(url, route, timeout=2.0):
+    """One request: (status, body bytes), or (None, error) when it fails."""
+    body = json.dumps(route["body"]).encode() if "body" in route else None
+    req = urllib.request.Request(url + route["path"], data=body, method=route["method"])
+    if body is not None:
+        req.add_header("content-type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (OSError, urllib.error.URLError) as error:
+        return None, str(error).encode()
+
+
+def load_average():
+    return os.getloadavg()[0]
+
+
+def process_tree(pid):
+    """`pid` and all its descendants."""
+    children = {}
+    for status in glob.glob("/proc/[0-9]*/status"):
+        try:
+            text = open(status).read()
+        except OSError:
+            continue
+        ppid = int(re.search(r"^PPid:\s+(\d+)", text, re.M).group(1))
+        children.setdefault(ppid, []).append(int(status.split("/")[2]))
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(children.get(p, []))
+    return tree
+
+
+def memory_kib(pids, field):
+    """Sum of /proc/PID/status `field` (VmHWM, VmRSS) over `pids`, in KiB."""
+    total = 0
+    for pid in pids:
+        try:
+            match = re.search(rf"^{field}:\s+(\d+) kB", open(f"/proc/{pid}/status").read(), re.M)
+        except OSError:
+            continue
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+def pss_kib(pids):
+    """Proportional set size summed over `pids`: shared pages counted once."""
+    total = 0
+    for pid in pids:
+        try:
+            match = re.search(r"^Pss:\s+(\d+) kB", open(f"/proc/{pid}/smaps_rollup").read(), re.M)
+        except OSError:
+            continue
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+class Target:
+    """A server (one or more processes) to start, measure and stop."""
+
+    def __init__(self, name, commands, routes, ready_route, env=None, cwd=ROOT):
+        self.name = name
+        self.commands = commands  # [(port, argv)]; the first serves the main routes
+        self.routes = routes  # [(route, port)]
+        self.ready_route = ready_route  # (route, port)
+        self.env = env or {}
+        self.cwd = cwd
+        self.processes = []
+
+    def start(self):
+        """Starts the processes; returns ms until `ready_route` answers 200."""
+        started = time.perf_counter()
+        env = dict(os.environ, **self.env)
+        for _, argv in self.commands:
+            self.processes.append(
+                subprocess.Popen(
+                    argv, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, start_new_session=True,
+                )
+            )
+        route, port = self.ready_route
+        deadline = started + 120
+        while time.perf_counter() < deadline:
+            status, _ = request(f"http://127.0.0.1:{port}", route, timeout=5)
+            if status == 200:
+                return (time.perf_counter() - started) * 1e3
+            if any(p.poll() is not None for p in self.processes):
+                break
+            time.sleep(0.002)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start: {' '.join(self.commands[0][1])}")
+
+    def pids(self):
+        return [pid for p in self.processes for pid in process_tree(p.pid)]
+
+    def stop(self):
+        for p in self.processes:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in self.processes:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.processes = []
+
+
+def wrk(url, route, connections, seconds):
+    """One wrk run; returns its summary (see bench/wrk.lua)."""
+    env = dict(os.environ, BENCH_METHOD=route["method"])
+    if "body" in route:
+        env["BENCH_BODY"] = json.dumps(route["body"])
+    argv = [
+        "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+        "-s", LUA, url + route["path"],
+    ]
+    out = subprocess.run(argv, env=env, capture_output=True, text=True,
+                         timeout=seconds + 30).stdout
+    line = next((l for l in out.splitlines() if l.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary: {out}")
+    result = json.loads(line[6:])
+    errors = result["connect"] + result["read"] + result["write"] + result["status"] + result["timeout"]
+    return {
+        "rps": result["requests"] / (result["duration_us"] / 1e6),
+        "p50_ms": result["p50_us"] / 1e3,
+        "p99_ms": result["p99_us"] / 1e3,
+        "errors": errors,
+        "requests": result["requests"],
+    }
+
+
+def measure_target(target, args):
+    """Cold starts, then load on every route, then memory."""
+    result = {"name": target.name, "cold_ms": [], "load": {}, "answers": {}}
+    for attempt in range(args.cold_starts):
+        result["cold_ms"].append(target.start())
+        if attempt < args.cold_starts - 1:
+            target.stop()
+    try:
+        pids = target.pids()
+        result["idle_rss_kib"] = memory_kib(pids, "VmRSS")
+        for route, port in target.routes:
+            url = f"http://127.0.0.1:{port}"
+            result["answers"][route["path"]] = request(url, route)
+            for connections in args.connections:
+                wrk(url, route, connections, args.warmup)
+                result["load"][(route["path"], connections)] = run = wrk(
+                    url, route, connections, args.duration)
+                log(f"  {target.name:8} {route['path']:22} c={connections:<3} "
+                    f"{run['rps']:9.0f} req/s  p50 {run['p50_ms']:7.3f} ms  "
+                    f"p99 {run['p99_ms']:7.3f} ms  errors {run['errors']}  "
+                    f"load {load_average():.2f}")
+        pids = target.pids()
+        result["peak_rss_kib"] = memory_kib(pids, "VmHWM")
+        result["pss_kib"] = pss_kib(pids)
+        result["processes"] = len(pids)
+    finally:
+        target.stop()
+    return result
+
+
+def targets(args):
+    harness = os.path.join(HOST_BIN, "wasm-harness")
+    hello = os.path.join(ROOT, "bench", "hello", "spin.toml")
+    app_ready, floor_ready = ROUTES[0], FLOOR_ROUTES[0]
+
+    def single(name, argv_for_port, routes, ready):
+        port = free_port()
+        return Target(name, [(port, argv_for_port(port))], [(r, port) for r in routes],
+                      (ready, port))
+
+    found = {
+        "app": single("app", lambda p: [harness, "--listen", f"127.0.0.1:{p}", "spin.toml"],
+                      ROUTES, app_ready),
+        "floor": single("floor", lambda p: [harness, "--listen", f"127.0.0.1:{p}", hello],
+                        FLOOR_ROUTES, floor_ready),
+        "native": single("native", lambda p: [os.path.join(HOST_BIN, "native-server"),
+                                              "--listen", f"127.0.0.1:{p}"], ROUTES, app_ready),
+    }
+    if shutil.which("spin"):
+        found["app-spin"] = single(
+            "app-spin", lambda p: ["spin", "up", "--from", "spin.toml", "--listen",
+                                   f"127.0.0.1:{p}"], ROUTES, app_ready)
+        found["floor-spin"] = single(
+            "floor-spin", lambda p: ["spin", "up", "--from", hello, "--listen",
+                                     f"127.0.0.1:{p}"], FLOOR_ROUTES, floor_ready)
+
+    gateway, car_value, review = free_port(), free_port(), free_port()
+
+    def gunicorn(module, port):
+        return [os.path.join(VENV, "gunicorn"), "--log-level", "warning", "-w",
+                str(CLASSIC_WORKERS[module]), "-b", f"127.0.0.1:{port}", f"{module}:app"]
+
+    port_of = {"/api/trade": car_value, "/api/review": review}
+    found["classic"] = Target(
+        "classic",
+        [(gateway, gunicorn("gateway", gateway)), (car_value, gunicorn("car_value", car_value)),
+         (review, gunicorn("review", review))],
+        [(r, port_of.get(r["path"], gateway)) for r in ROUTES],
+        (app_ready, gateway),
+        env={"CAR_VALUE_URL": f"http://127.0.0.1:{car_value}",
+             "REVIEW_URL": f"http://127.0.0.1:{review}"},
+        cwd=os.path.join(ROOT, "bench", "classic"),
+    )
+    return {name: t for name, t in found.items() if name in args.targets or
+            (name.endswith("-spin") and name[:-5] in args.targets)}
+
+
+def criterion(args):
+    """Runs the models' criterion benches; returns {name: mean ns}."""
+    if args.skip_criterion:
+        return {}
+    subprocess.run(["cargo", "bench", "--profile", "host", "-q", "-p", "car-ml-bench",
+                    "--bench", "models"], cwd=ROOT, check=True, stdout=sys.stderr)
+    means = {}
+    for path in glob.glob(os.path.join(TARGET, "criterion", "**", "new", "estimates.json"),
+                          recursive=True):
+        bench = json.load(open(os.path.join(os.path.dirname(path), "benchmark.json")))
+        if bench["full_id"].startswith(("predict/", "json/")):  # bench/tools/benches
+            means[bench["full_id"]] = json.load(open(path))["mean"]["point_estimate"]
+    return means
+
+
+def probe(args):
+    out = subprocess.run(
+        [os.path.join(HOST_BIN, "wasm-probe"), "spin.toml",
+         os.path.join("bench", "hello", "spin.toml"), os.path.join("bench", "routes.json"),
+         str(args.probe_seconds)],
+        cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def fmt_rps(x):
+    return f"{x:,.0f}"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a and b else "–"
+
+
+def report(results, micro, probed, args, loads):
+    lines = []
+    add = lines.append
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), platform.processor())
+    add(f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} "
+        f"{platform.release()}; load average {loads[0]:.2f} before, {loads[1]:.2f} after.")
+    add(f"Load: wrk, 1 thread, {args.duration} s per route and level after a "
+        f"{args.warmup} s warm-up, connections {' and '.join(map(str, args.connections))}, "
+        f"loopback. Classic gunicorn sync workers: gateway {CLASSIC_WORKERS['gateway']}, "
+        f"car-value {CLASSIC_WORKERS['car_value']}, review {CLASSIC_WORKERS['review']}.")
+    add("")
+    app = results.get("app")
+    floor = results.get("floor", {}).get("load", {})
+    native = results.get("native", {}).get("load", {})
+    classic = results.get("classic", {}).get("load", {})
+    if app:
+        add("### Throughput: the app against its floor, native and classic")
+        add("")
+        add("| route | conns | app req/s | app/floor | app/native | app/classic |")
+        add("|---|---:|---:|---:|---:|---:|")
+        for route in ROUTES:
+            for c in args.connections:
+                a = app["load"].get((route["path"], c), {}).get("rps")
+                f = floor.get(("/", c), {}).get("rps")
+                n = native.get((route["path"], c), {}).get("rps")
+                k = classic.get((route["path"], c), {}).get("rps")
+                add(f"| `{route['path']}` | {c} | {fmt_rps(a)} | {ratio(a, f)} | "
+                    f"{ratio(a, n)} | {ratio(a, k)} |")
+        add("")
+    goals(add, results, micro, probed, args)
+    add("### Every run")
+    add("")
+    add("| target | route | conns | req/s | p50 ms | p99 ms | errors |")
+    add("|---|---|---:|---:|---:|---:|---:|")
+    for name, result in results.items():
+        for (path, c), run in result["load"].items():
+            add(f"| {name} | `{path}` | {c} | {fmt_rps(run['rps'])} | {run['p50_ms']:.3f} | "
+                f"{run['p99_ms']:.3f} | {run['errors']} |")
+    add("")
+    add("### Cold start and memory")
+    add("")
+    add("| target | process start → first 200 (median of "
+        f"{args.cold_starts}) | RSS idle | peak RSS under load (VmHWM) | PSS after load "
+        "| processes |")
+    add("|---|---:|---:|---:|---:|---:|")
+    for name, result in results.items():
+        add(f"| {name} | {statistics.median(result['cold_ms']):,.0f} ms | "
+            f"{result['idle_rss_kib'] / 1024:.1f} MiB | {result['peak_rss_kib'] / 1024:.1f} MiB | "
+            f"{result['pss_kib'] / 1024:.1f} MiB | {result['processes']} |")
+    add("")
+    if probed:
+        add("### Wasm: sizes, load, instantiation and in-process requests")
+        add("")
+        add("| component | .wasm (core module) | componentized | composed with dependencies |")
+        add("|---|---:|---:|---:|")
+        for name, size in probed["sizes"].items():
+            composed = f"{size['composed']:,}" if "composed" in size else "–"
+            add(f"| {name} | {size['module']:,} | {size['component']:,} | {composed} |")
+        add("")
+        add(f"Loading (read, componentize, compose, compile with Cranelift): app "
+            f"{probed['load_ms']['app']:,.0f} ms, floor {probed['load_ms']['floor']:,.0f} ms.")
+        add("")
+        add("| route (in-process, one at a time) | instantiate only | whole request, no HTTP |")
+        add("|---|---:|---:|")
+        for key, inst in probed["instantiate_us"].items():
+            add(f"| {key} | {inst:.1f} µs | {probed['request_us'][key]:.1f} µs |")
+        add("")
+    if micro:
+        add("### Models alone, native (criterion, mean per call)")
+        add("")
+        add("| benchmark | time |")
+        add("|---|---:|")
+        for name, ns in sorted(micro.items()):
+            add(f"| {name} | {ns / 1e3:.3f} µs |")
+        add("")
+    return "\n".join(lines)
+
+
+def goals(add, results, micro, probed, args):
+    """The issue's goals, met or missed."""
+    def rps(name, path, c):
+        return results.get(name, {}).get("load", {}).get((path, c), {}).get("rps")
+
+    rows = []
+    for c in args.connections:
+        app, floor = rps("app", "/api/car-analysis", c), rps("floor", "/", c)
+        classic = rps("classic", "/api/car-analysis", c)
+        if app and floor:
+            rows.append((f"car-analysis ≥ 0.90× the floor's req/s (c={c})",
+                         f"{app / floor:.2f}×", app / floor >= 0.9))
+        if app and floor and classic:
+            rows.append((f"car-analysis app/classic keeps floor/classic (c={c})",
+                         f"{app / classic:.1f}× of {floor / classic:.1f}×",
+                         app / classic >= 0.9 * floor / classic))
+    for name in ("predict/car-value", "predict/sentiment"):
+        if name in micro:
+            rows.append((f"{name} < 5 µs per call", f"{micro[name] / 1e3:.2f} µs",
+                         micro[name] < 5000))
+    if probed and "composed" in probed["sizes"].get("gateway", {}):
+        size = probed["sizes"]["gateway"]["composed"]
+        rows.append(("composed gateway < 3 MB", f"{size / 1e6:.2f} MB", size < 3e6))
+    if not rows:
+        return
+    add("### Goals")
+    add("")
+    add("| goal | measured | met |")
+    add("|---|---:|---|")
+    for goal, measured, met in rows:
+        add(f"| {goal} | {measured} | {'yes' if met else '**no**'} |")
+    add("")
+
+
+def check_answers(results):
+    """Every route answers 200 everywhere, and the app and native alike."""
+    problems = []
+    for name, result in results.items():
+        for path, (status, body) in result["answers"].items():
+            if status != 200:
+                problems.append(f"{name} {path}: {status} {body[:200]!r}")
+    if "app" in results and "native" in results:
+        for path, (_, body) in results["app"]["answers"].items():
+            other = results["native"]["answers"].get(path, (None, b""))[1]
+            try:
+                same = json.loads(body) == json.loads(other)
+            except ValueError:
+                same = False
+            if not same:
+                problems.append(f"app and native differ on {path}: {body!r} vs {other!r}")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds before each")
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--cold-starts", type=int, default=3)
+    parser.add_argument("--probe-seconds", type=float, default=0.5)
+    parser.add_argument("--targets", nargs="+", default=["app", "floor", "native", "classic"])
+    parser.add_argument("--skip-criterion", action="store_true")
+    parser.add_argument("--write", action="store_true",
+                        help="also put the tables into BENCHMARKS.md between its markers")
+    args = parser.parse_args()
+    os.chdir(ROOT)
+
+    loads = [load_average()]
+    log(f"load average {loads[0]:.2f}; criterion micro-benchmarks")
+    micro = criterion(args)
+    log("Wasm probe: sizes, load, instantiation, in-process requests")
+    probed = probe(args)
+    results = {}
+    for name, target in targets(args).items():
+        log(f"{name}: cold starts, then load")
+        results[name] = measure_target(target, args)
+    loads.append(load_average())
+    problems = check_answers(results)
+    text = report(results, micro, probed, args, loads)
+    print(text)
+    for problem in problems:
+        log(f"warning: {problem}")
+    if args.write:
+        path = os.path.join(ROOT, "BENCHMARKS.md")
+        doc = open(path).read()
+        begin, end = doc.index(BEGIN) + len(BEGIN), doc.index(END)
+        open(path, "w").write(doc[:begin] + "\n" + text + "\n" + doc[end:])
+        log("wrote BENCHMARKS.md")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+//! The text features of the trained model: lower-cased words with negation
+//! marking, and pairs of adjacent words. Training (`sentiment-training`) and
+//! serving ([`crate::analyze`]) both call [`terms`], so they always see the
+//! same features.
+//!
+//! The rules, in order:
+//!
+//! 1. The text is lower-cased (Unicode); typographic apostrophes (`’`, `‘`,
+//!    `` ` ``) count as `'`.
+//! 2. A *word* is a run of letters, digits and apostrophes, without leading
+//!    or trailing apostrophes. Everything else separates words; `!` and `?`
+//!    are kept as tokens of their own (they carry sentiment: "Great car!").
+//! 3. A word ending in `n't` is split into its stem and `not`: "isn't" →
+//!    `is not`, "don't" → `do not`; "can't" → `can not`, "won't" →
+//!    `will not`, "ain't" → `is not`, "shan't" → `shall not`; "cannot" →
+//!    `can not`.
+//! 4. After a negation word ([`is_negation`]: `not`, `no`, `never`,
+//!    `nothing`, `without`, misspelt contractions such as `dont`…) every
+//!    word up to the next `.`, `,`, `;`, `:`, `!`, `?` or `but` is marked
+//!    with the prefix [`NEGATED`]: "not good at all" → `not not_good
+//!    not_at not_all`. So "good" and "not … good" are different features.
+//! 5. The features of a text are its tokens (unigrams) and every pair of
+//!    adjacent tokens inside one clause (bigrams, written `"a b"`); a clause
+//!    ends at `.`, `,`, `;`, `:`, `!` or `?` (a `!`/`?` token still pairs with
+//!    the word before it: `"great !"`). Each feature counts once per text
+//!    (presence, not frequency).
+//! 6. Words that name the reviewed thing itself ([`is_topic_word`]: `car`,
+//!    `vehicle`, `truck`…) give no feature, and no bigram: every car review
+//!    is about a car, so they say nothing about its sentiment, and the
+//!    weights the training data would give them come from other topics
+//!    (Amazon's car chargers, movies' car chases). They still separate their
+//!    neighbours: "the car is" gives neither `the car` nor `the is`.
+
+/// Prefix of a word in the scope of a negation.
+pub const NEGATED: &str = "not_";
+
+/// Names this feature extraction; part of the model version, so a change to
+/// these rules gives a new version. Bump it with any change to this module.
+pub const FEATURES_ID: &str = "words+bigrams/negation-scope/topic-words/v1";
+
+/// Whether `word` (lower-cased) starts a negation scope.
+#[rustfmt::skip]
+pub fn is_negation(word: &str) -> bool {
+    matches!(
+        word,
+        "not" | "no" | "never" | "nothing" | "none" | "nobody" | "nowhere" | "neither"
+        | "nor" | "without" | "hardly" | "barely" | "cannot"
+        | "dont" | "doesnt" | "didnt" | "isnt" | "wasnt" | "werent" | "arent" | "cant"
+        | "wont" | "wouldnt" | "couldnt" | "shouldnt" | "havent" | "hasnt" | "hadnt"
+        | "aint"
+    )
+}
+
+/// Whether `word` (lower-cased, without the [`NEGATED`] prefix) names the
+/// reviewed thing (rule 6).
+#[rustfmt::skip]
+pub fn is_topic_word(word: &str) -> bool {
+    matches!(
+        word,
+        "car" | "cars" | "vehicle" | "vehicles" | "truck" | "trucks" | "suv" | "suvs"
+        | "van" | "vans" | "minivan" | "automobile" | "automobiles"
+    )
+}
+
+/// One token of a text: a word, `!` or `?`, or the end of a clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Word(String),
+    Mark(char),
+    Break,
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\''
+}
+
+/// Splits `text` into lower-cased words, `!`/`?` marks and clause breaks.
+fn pieces(text: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<Piece>| {
+        if !word.is_empty() {
+            let trimmed = word.trim_matches('\'');
+            if !trimmed.is_empty() {
+                split_contraction(trimmed, out);
+            }
+            word.clear();
+        }
+    };
+    for c in text.chars() {
+        let c = match c {
+            '’' | '‘' | '`' => '\'',
+            c => c,
+        };
+        if is_word_char(c) {
+            word.extend(c.to_lowercase());
+            continue;
+        }
+        flush(&mut word, &mut out);
+        match c {
+            '!' | '?' => out.push(Piece::Mark(c)),
+            '.' | ',' | ';' | ':' => out.push(Piece::Break),
+            _ => {}
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Pushes `word`, with "n't" and "cannot" split into stem + `not`.
+fn split_contraction(word: &str, out: &mut Vec<Piece>) {
+    let stem = match word {
+        "can't" | "cannot" => Some("can"),
+        "won't" => Some("will"),
+        "ain't" => Some("is"),
+        "shan't" => Some("shall"),
+        _ => word.strip_suffix("n't"),
+    };
+    match stem {
+        Some(stem) => {
+            let stem = stem.trim_matches('\'');
+            if !stem.is_empty() {
+                out.push(Piece::Word(stem.to_owned()));
+            }
+            out.push(Piece::Word("not".to_owned()));
+        }
+        None => out.push(Piece::Word(word.to_owned())),
+    }
+}
+
+/// The tokens of `text` in order (rules 1–4), with `None` at clause breaks.
+fn tokens(text: &str) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    let mut negated = false;
+    for piece in pieces(text) {
+        match piece {
+            Piece::Word(word) => {
+                if word == "but" {
+                    negated = false;
+                    out.push(Some(word));
+                } else if negated {
+                    // a negation word inside a scope keeps it going
+                    out.push(Some(format!("{NEGATED}{word}")));
+                } else {
+                    negated = is_negation(&word);
+                    out.push(Some(word));
+                }
+            }
+            Piece::Mark(c) => {
+                negated = false;
+                out.push(Some(c.to_string()));
+                out.push(None);
+            }
+            Piece::Break => {
+                negated = false;
+                out.push(None);
+            }
+        }
+    }
+    out
+}
+
+/// The features of `text`: its unigrams and bigrams (rule 5), sorted and
+/// without repeats.
+///
+/// ```
+/// use sentiment_model::features::terms;
+///
+/// assert_eq!(
+///     terms("Isn't good!"),
+///     ["!", "is", "is not", "not", "not not_good", "not_good", "not_good !"]
+/// );
+/// ```
+pub fn terms(text: &str) -> Vec<String> {
+    let tokens = tokens(text);
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len() * 2);
+    let mut prev: Option<&str> = None;
+    for token in &tokens {
+        match token {
+            Some(token) if is_topic_word(token.strip_prefix(NEGATED).unwrap_or(token)) => {
+                prev = None;
+            }
+            Some(token) => {
+                out.push(token.clone());
+                if let Some(prev) = prev {
+                    out.push(format!("{prev} {token}"));
+                }
+                prev = Some(token);
+            }
+            None => prev = None,
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The log-odds of "positive" for a text: `bias`, plus the weights of its
+/// known features in the order of [`terms`], plus `vader_weight` times VADER's
+/// (unrounded) compound score. Training and serving both add up a logit with
+/// this function, in this order, so that they agree to the last bit.
+pub fn logit(
+    bias: f64,
+    term_weights: impl IntoIterator<Item = f64>,
+    vader_weight: f64,
+    compound: f64,
+) -> f64 {
+    let mut z = bias;
+    for w in term_weights {
+        z += w;
+    }
+    z + vader_weight * compound
+}
+
+/// The logistic function: the probability of "positive" for a logit.
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_lower_cased_and_punctuation_splits_clauses() {
+        assert_eq!(
+            terms("Great PHONE. Fast"),
+            ["fast", "great", "great phone", "phone"]
+        );
+    }
+
+    #[test]
+    fn contractions_become_not_and_open_a_negation_scope() {
+        assert_eq!(
+            terms("doesn’t work"),
+            ["does", "does not", "not", "not not_work", "not_work"]
+        );
+        assert_eq!(terms("won't"), ["not", "will", "will not"]);
+        assert_eq!(terms("cannot"), ["can", "can not", "not"]);
+    }
+
+    #[test]
+    fn negation_scope_ends_at_punctuation_and_but() {
+        let t = terms("not fast, cheap but ugly");
+        assert!(t.contains(&"not_fast".to_owned()));
+        assert!(t.contains(&"cheap".to_owned()));
+        assert!(t.contains(&"ugly".to_owned()));
+        assert!(!t.iter().any(|f| f == "not_ugly" || f == "not_cheap"));
+        assert!(!t.iter().any(|f| f == "not_fast cheap"));
+    }
+
+    #[test]
+    fn topic_words_give_no_feature_and_split_bigrams() {
+        assert_eq!(terms("The car is blue"), ["blue", "is", "is blue", "the"]);
+        assert_eq!(terms("not a CAR"), ["not", "not not_a", "not_a"]);
+    }
+
+    #[test]
+    fn marks_are_tokens_and_symbols_are_ignored() {
+        assert_eq!(terms("wow!!"), ["!", "wow", "wow !"]);
+        assert_eq!(terms("😁 -- ::"), Vec::<String>::new());
+        assert_eq!(terms("'quoted'"), ["quoted"]);
+    }
+
+    #[test]
+    fn sigmoid_is_stable_at_the_extremes() {
+        assert_eq!(sigmoid(0.0), 0.5);
+        assert!(sigmoid(800.0) == 1.0 && sigmoid(-800.0) == 0.0);
+        assert!((sigmoid(2.0) + sigmoid(-2.0) - 1.0).abs() < 1e-15);
+    }
+}

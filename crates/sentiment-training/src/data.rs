@@ -1,0 +1,219 @@
+//! Loading and cleaning the labelled sentences of `data/sentiment/`.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+/// The UCI sentences file, relative to the data folder.
+pub const UCI_FILE: &str = "sentiment/uci_amazon_imdb.tsv";
+/// The Rotten Tomatoes snippets file, relative to the data folder.
+pub const RT_FILE: &str = "sentiment/rotten_tomatoes.tsv";
+
+/// Where a sentence comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// UCI: Amazon product review sentences (mostly phones and accessories).
+    Amazon,
+    /// UCI: IMDb movie review sentences.
+    Imdb,
+    /// Pang & Lee: Rotten Tomatoes critics' snippets.
+    RottenTomatoes,
+}
+
+impl Source {
+    pub const ALL: [Source; 3] = [Source::Amazon, Source::Imdb, Source::RottenTomatoes];
+
+    /// A short name for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Amazon => "amazon",
+            Source::Imdb => "imdb",
+            Source::RottenTomatoes => "rotten_tomatoes",
+        }
+    }
+}
+
+/// One labelled sentence, cleaned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub source: Source,
+    /// `true` for positive (label 1), `false` for negative (label 0).
+    pub positive: bool,
+    /// The text, with runs of white space folded into one space and trimmed.
+    pub text: String,
+}
+
+/// What cleaning did to the raw files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleaning {
+    /// Data rows in the two files.
+    pub raw: usize,
+    /// Rows dropped because their text was empty after folding white space.
+    pub empty: usize,
+    /// Rows dropped because the same text (ignoring case and white space)
+    /// came earlier; the first copy is kept.
+    pub duplicate: usize,
+    /// Of the duplicates, those whose label differed from the kept copy.
+    pub duplicate_conflicting: usize,
+}
+
+/// The clean rows and the cleaning report.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// UCI rows first (in file order), then Rotten Tomatoes rows.
+    pub rows: Vec<Row>,
+    pub cleaning: Cleaning,
+}
+
+impl Dataset {
+    /// The rows of the given sources.
+    pub fn of(&self, sources: &[Source]) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| sources.contains(&r.source))
+            .collect()
+    }
+}
+
+/// `text` with white space folded and trimmed.
+pub fn fold_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The key under which two texts are duplicates: folded and lower-cased.
+pub fn dedup_key(text: &str) -> String {
+    fold_whitespace(text).to_lowercase()
+}
+
+fn parse_label(field: &str, file: &str, n: usize) -> Result<bool> {
+    match field {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        other => bail!("{file}:{n}: label must be 0 or 1, not {other:?}"),
+    }
+}
+
+/// Parses the two files' text (UCI: `source TAB label TAB text`; Rotten
+/// Tomatoes: `label TAB text`; each with a header line) and cleans the rows.
+pub fn parse(uci: &str, rotten_tomatoes: &str) -> Result<Dataset> {
+    let mut raw: Vec<Row> = Vec::new();
+    let mut lines = uci.lines().enumerate();
+    match lines.next() {
+        Some((_, "source\tlabel\ttext")) => {}
+        other => bail!("{UCI_FILE}: unexpected header {other:?}"),
+    }
+    for (i, line) in lines {
+        let n = i + 1;
+        let mut fields = line.splitn(3, '\t');
+        let (Some(source), Some(label), Some(text)) = (fields.next(), fields.next(), fields.next())
+        else {
+            bail!("{UCI_FILE}:{n}: expected source TAB label TAB text");
+        };
+        let source = match source {
+            "amazon" => Source::Amazon,
+            "imdb" => Source::Imdb,
+            other => bail!("{UCI_FILE}:{n}: unknown source {other:?}"),
+        };
+        raw.push(Row {
+            source,
+            positive: parse_label(label, UCI_FILE, n)?,
+            text: text.to_owned(),
+        });
+    }
+    let mut lines = rotten_tomatoes.lines().enumerate();
+    match lines.next() {
+        Some((_, "label\ttext")) => {}
+        other => bail!("{RT_FILE}: unexpected header {other:?}"),
+    }
+    for (i, line) in lines {
+        let n = i + 1;
+        let Some((label, text)) = line.split_once('\t') else {
+            bail!("{RT_FILE}:{n}: expected label TAB text");
+        };
+        raw.push(Row {
+            source: Source::RottenTomatoes,
+            positive: parse_label(label, RT_FILE, n)?,
+            text: text.to_owned(),
+        });
+    }
+    Ok(clean(raw))
+}
+
+/// Folds white space, drops empty texts and repeated texts (keeping the
+/// first copy, so no sentence can be on both sides of a split).
+pub fn clean(raw: Vec<Row>) -> Dataset {
+    let mut cleaning = Cleaning {
+        raw: raw.len(),
+        ..Cleaning::default()
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut kept_labels: std::collections::HashMap<String, bool> = Default::default();
+    let mut rows = Vec::with_capacity(raw.len());
+    for row in raw {
+        let text = fold_whitespace(&row.text);
+        if text.is_empty() {
+            cleaning.empty += 1;
+            continue;
+        }
+        let key = dedup_key(&text);
+        if !seen.insert(key.clone()) {
+            cleaning.duplicate += 1;
+            if kept_labels.get(&key) != Some(&row.positive) {
+                cleaning.duplicate_conflicting += 1;
+            }
+            continue;
+        }
+        kept_labels.insert(key, row.positive);
+        rows.push(Row { text, ..row });
+    }
+    Dataset { rows, cleaning }
+}
+
+/// Reads and cleans `data_dir/sentiment/*.tsv`. Also returns the raw bytes
+/// of the two files (for the model version).
+pub fn load(data_dir: &Path) -> Result<(Dataset, Vec<u8>, Vec<u8>)> {
+    let read = |rel: &str| {
+        let path = data_dir.join(rel);
+        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let uci = read(UCI_FILE)?;
+    let rt = read(RT_FILE)?;
+    let dataset = parse(
+        std::str::from_utf8(&uci).context(UCI_FILE)?,
+        std::str::from_utf8(&rt).context(RT_FILE)?,
+    )?;
+    Ok((dataset, uci, rt))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_reads_both_files_and_cleans() {
+        let uci = "source\tlabel\ttext\namazon\t1\tGreat  phone.\nimdb\t0\t  Dull film \n";
+        let rt = "label\ttext\n1\tgreat phone.\n0\t   \n1\tA fine film.\n";
+        let d = parse(uci, rt).unwrap();
+        assert_eq!(d.rows.len(), 3);
+        assert_eq!(d.rows[0].text, "Great phone.");
+        assert_eq!(d.rows[1].text, "Dull film");
+        assert_eq!(d.rows[2].source, Source::RottenTomatoes);
+        assert_eq!(
+            d.cleaning,
+            Cleaning {
+                raw: 5,
+                empty: 1,
+                duplicate: 1,
+                duplicate_conflicting: 0
+            }
+        );
+    }
+
+    #[test]
+    fn bad_labels_and_sources_are_errors() {
+        assert!(parse("source\tlabel\ttext\nebay\t1\tx\n", "label\ttext\n").is_err());
+        assert!(parse("source\tlabel\ttext\n", "label\ttext\n2\tx\n").is_err());
+        assert!(parse("bad header\n", "label\ttext\n").is_err());
+    }
+}
