@@ -1,5 +1,5 @@
 # Everyday commands; see README.md.
-.PHONY: setup build serve test bench
+.PHONY: setup build serve test train eval bench
 
 # Installs the Wasm toolchain pieces and test tools this machine lacks.
 setup:
@@ -25,3 +25,14 @@ test: build
 # BENCHMARKS.md. Installs wrk and a Python venv when missing.
 bench:
 	bench/run
+
+# Retrains both models from data/ and prints their summaries (the sentiment
+# model's weights go to crates/sentiment-model/model/; commit them).
+train:
+	cargo run --profile host -p car-value-training --bin train
+	cargo run --profile host -p sentiment-training --bin train
+
+# Prints both models' held-out metrics tables.
+eval:
+	cargo run --profile host -p car-value-training --bin eval
+	cargo run --profile host -p sentiment-training --bin eval

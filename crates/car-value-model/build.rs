@@ -5,7 +5,7 @@
 //! The model family is fitted on every clean row of
 //! `data/cars/listings.csv`, and the procedure is scored on the fixed
 //! held-out split for `METRICS` (see `car-value-training` and
-//! `docs/models/car-value.md`). Training is deterministic, so the same file
+//! `docs/MODELS.md`). Training is deterministic, so the same file
 //! always gives the same constants, and `MODEL_VERSION` hashes the file and
 //! the training parameters.
 

@@ -269,7 +269,7 @@ impl<'a> Model<'a> {
         writeln!(src, "pub const MODEL_VERSION: &str = {:?};", self.version).unwrap();
         writeln!(
             src,
-            "/// Held-out figures of the served model (see docs/models/sentiment.md)."
+            "/// Held-out figures of the served model (see docs/MODELS.md)."
         )
         .unwrap();
         writeln!(src, "pub const METRICS: &[(&str, f64)] = &[").unwrap();

@@ -10,7 +10,7 @@
 //! script writes every coefficient, value list and bound as constants, so
 //! nothing is parsed or fitted at run time, and the crate has no
 //! dependencies. A call costs well under a microsecond. See
-//! `docs/models/car-value.md` for the model card.
+//! `docs/MODELS.md` for the model card.
 //!
 //! **Inputs.** Years [`MIN_YEAR`]..=[`MAX_YEAR`] and mileages
 //! `0..=`[`MAX_MILEAGE`] are accepted; anything else is an error. The

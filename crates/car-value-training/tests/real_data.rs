@@ -1,6 +1,6 @@
 //! Specifications checked against the real listings file
 //! (`data/cars/listings.csv`). The figures asserted here are the ones
-//! `data/README.md` and `docs/models/car-value.md` publish; the quality
+//! `data/README.md` and `docs/MODELS.md` publish; the quality
 //! guards fail when a change makes the served model measurably worse.
 
 use car_value_training::clean::{Cleaned, Rule, clean};

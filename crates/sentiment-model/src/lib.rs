@@ -8,7 +8,7 @@
 //! Rotten Tomatoes snippets of `data/sentiment/`. It answers a label, a score
 //! in [-1, 1], a confidence and the (at most five) terms that moved the
 //! decision most. [`MODEL_VERSION`] names the model and [`METRICS`] gives its
-//! held-out figures; the model card is `docs/models/sentiment.md`.
+//! held-out figures; the model card is `docs/MODELS.md`.
 //!
 //! [`vader`] is a faithful port of vaderSentiment 3.3.2 (C.J. Hutto, MIT
 //! licence; Hutto & Gilbert, ICWSM-14): [`vader::analyze`] and

@@ -16,7 +16,7 @@ use sentiment_training::{
 /// (in-domain held-out accuracy 80.1%, F1 83.1%, Amazon held-out 85.8%;
 /// movies → products 84.5%; VADER 66.1% and 76.7% on the same rows) minus
 /// about 1 to 3 points, so that a regression fails CI but noise from a
-/// retuned model does not. See docs/models/sentiment.md.
+/// retuned model does not. See docs/MODELS.md.
 const MIN_ACCURACY: f64 = 0.79;
 const MIN_F1: f64 = 0.81;
 const MIN_AMAZON_ACCURACY: f64 = 0.83;
@@ -115,7 +115,11 @@ fn served_model_scores_the_held_out_rows_as_training_measured() {
     {
         let p = sentiment_model::probability(&row.text);
         let analysis = sentiment_model::analyze(&row.text).expect("a valid review");
-        assert!((analysis.score - (2.0 * p - 1.0)).abs() <= 5e-5, "{}", row.text);
+        assert!(
+            (analysis.score - (2.0 * p - 1.0)).abs() <= 5e-5,
+            "{}",
+            row.text
+        );
         correct += usize::from((p >= 0.5) == row.positive);
         total += 1;
     }
