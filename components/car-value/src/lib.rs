@@ -1,7 +1,7 @@
 //! The car-value component: the model behind `ml:car-value/estimator` for
 //! other components, and behind `POST /api/trade` over HTTP.
 
-use api::{ApiError, CarRequest, CarValue, Health, ModelInfo};
+use api::{ApiError, CarRequest, CarValue, Health};
 use car_value_model::{Car, CarValueError};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
@@ -57,18 +57,15 @@ impl Guest for Estimator {
     }
 
     fn model() -> wit::ModelInfo {
-        let info = ModelInfo::new(
-            "car-value",
-            car_value_model::MODEL_VERSION,
-            car_value_model::METRICS.iter().copied(),
-        );
         wit::ModelInfo {
-            name: info.name,
-            version: info.version,
-            metrics: info
-                .metrics
-                .into_iter()
-                .map(|(name, value)| wit::Metric { name, value })
+            name: "car-value".into(),
+            version: car_value_model::MODEL_VERSION.into(),
+            metrics: car_value_model::METRICS
+                .iter()
+                .map(|&(name, value)| wit::Metric {
+                    name: name.into(),
+                    value,
+                })
                 .collect(),
         }
     }

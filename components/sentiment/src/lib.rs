@@ -1,7 +1,7 @@
 //! The sentiment component: the model behind `ml:sentiment/analyzer` for
 //! other components, and behind `POST /api/review` over HTTP.
 
-use api::{ApiError, Health, ModelInfo, ReviewRequest, Sentiment};
+use api::{ApiError, Health, ReviewRequest, Sentiment};
 use sentiment_model::{Label, SentimentError};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
@@ -45,18 +45,15 @@ impl Guest for Analyzer {
     }
 
     fn model() -> wit::ModelInfo {
-        let info = ModelInfo::new(
-            "sentiment",
-            sentiment_model::MODEL_VERSION,
-            sentiment_model::METRICS.iter().copied(),
-        );
         wit::ModelInfo {
-            name: info.name,
-            version: info.version,
-            metrics: info
-                .metrics
-                .into_iter()
-                .map(|(name, value)| wit::Metric { name, value })
+            name: "sentiment".into(),
+            version: sentiment_model::MODEL_VERSION.into(),
+            metrics: sentiment_model::METRICS
+                .iter()
+                .map(|&(name, value)| wit::Metric {
+                    name: name.into(),
+                    value,
+                })
                 .collect(),
         }
     }

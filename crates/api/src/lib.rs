@@ -92,24 +92,6 @@ pub struct ModelInfo {
     pub metrics: Vec<(String, f64)>,
 }
 
-impl ModelInfo {
-    /// The info of model `name` at `version` with `metrics`.
-    pub fn new<'a>(
-        name: impl Into<String>,
-        version: impl Into<String>,
-        metrics: impl IntoIterator<Item = (&'a str, f64)>,
-    ) -> Self {
-        ModelInfo {
-            name: name.into(),
-            version: version.into(),
-            metrics: metrics
-                .into_iter()
-                .map(|(name, value)| (name.to_owned(), value))
-                .collect(),
-        }
-    }
-}
-
 fn serialize_as_map<S: serde::Serializer>(
     pairs: &[(String, f64)],
     serializer: S,
@@ -413,7 +395,11 @@ mod tests {
 
     #[test]
     fn model_metrics_serialize_as_an_ordered_map() {
-        let info = ModelInfo::new("car-value", "v1", [("mae_usd", 4428.0), ("r2", 0.69)]);
+        let info = ModelInfo {
+            name: "car-value".into(),
+            version: "v1".into(),
+            metrics: vec![("mae_usd".into(), 4428.0), ("r2".into(), 0.69)],
+        };
         assert_eq!(
             String::from_utf8(to_json(&info)).unwrap(),
             r#"{"name":"car-value","version":"v1","metrics":{"mae_usd":4428.0,"r2":0.69}}"#
