@@ -349,6 +349,37 @@ fn malformed_json_is_a_400() {
     }
 }
 
+/// A good body for `route` with an extra field of arrays nested `depth` deep.
+fn nested_body(route: &str, depth: usize) -> String {
+    let body = body_for(route, json!({})).to_string();
+    let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    format!("{},\"notes\":{nested}}}", &body[..body.len() - 1])
+}
+
+/// serde_json refuses JSON nested deeper than this.
+const JSON_RECURSION_LIMIT: usize = 128;
+
+#[test]
+fn json_nested_just_within_the_recursion_limit_fits_the_components_stack() {
+    for route in POST_ROUTES {
+        let reply = send("POST", route, nested_body(route, JSON_RECURSION_LIMIT - 2));
+        assert_eq!(reply.status, 200, "{route}: {reply:?}");
+    }
+}
+
+#[test]
+fn json_nested_past_the_recursion_limit_is_a_400_where_it_is_read() {
+    let depth = 4 * JSON_RECURSION_LIMIT;
+    // car-analysis reads every field (it splits the body between the two
+    // models); the other routes skip unknown fields without reading them.
+    let reply = send("POST", "/api/car-analysis", nested_body("/api/car-analysis", depth));
+    assert_error(&reply, 400, "invalid_json");
+    for route in &POST_ROUTES[1..] {
+        let reply = send("POST", route, nested_body(route, depth));
+        assert_eq!(reply.status, 200, "{route}: {reply:?}");
+    }
+}
+
 #[test]
 fn non_utf8_bytes_are_a_400() {
     for route in POST_ROUTES {
