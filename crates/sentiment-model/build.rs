@@ -16,8 +16,8 @@
 //!
 //! Weights are `f32` values written in the shortest form that reads back to
 //! the same `f32`. Generated: `MODEL_VERSION`, `METRICS`, `NEUTRAL_BAND`,
-//! `BIAS`, `VADER_WEIGHT` and `TERMS: [(&str, f32); N]` (sorted, for binary
-//! search). When the file does not exist yet (first training), an empty
+//! `BIAS`, `VADER_WEIGHT` and `TERMS`, a `Table<f32>` (`src/table.rs`) of the
+//! terms' weights. When the file does not exist yet (first training), an empty
 //! model is generated, versioned `sentiment-untrained`, and cargo warns.
 //!
 //! ## The VADER lexicons (`$OUT_DIR/lexicons.rs`)
@@ -29,7 +29,7 @@
 //! replaces an earlier one (Python dict assignment).
 //!
 //! Generated (in `$OUT_DIR/lexicons.rs`):
-//! - `LEXICON: [(&str, f64); N]`, sorted by key (byte order), for binary search;
+//! - `LEXICON`, a `Table<f64>` (`src/table.rs`) of the words' mean valences;
 //! - `EMOJI: [(char, &str); M]`, sorted by code point, for binary search. Only
 //!   single-code-point keys are kept: VADER looks emoji up one code point at a
 //!   time (`for chr in text: if chr in self.emojis`), so longer keys (flags,
@@ -40,6 +40,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+// Only the build half (`Layout`) is used here; the library uses the rest.
+#[allow(dead_code)]
+#[path = "src/table.rs"]
+mod table;
 
 const VADER_LEXICON: &str = "../../data/lexicons/vader_lexicon.txt";
 const EMOJI_LEXICON: &str = "../../data/lexicons/emoji_utf8_lexicon.txt";
@@ -112,18 +117,10 @@ fn main() {
     .unwrap();
     writeln!(src, "// Do not edit.").unwrap();
     writeln!(src).unwrap();
-    writeln!(
-        src,
-        "/// VADER lexicon: (token, mean valence), sorted by token (byte order)."
-    )
-    .unwrap();
-    writeln!(src, "static LEXICON: [(&str, f64); {}] = [", lexicon.len()).unwrap();
-    for (word, measure) in &lexicon {
-        // `{:?}` prints the shortest decimal that round-trips, so the literal
-        // is the same f64 that Python's float() produces.
-        writeln!(src, "    ({word:?}, {measure:?}),").unwrap();
-    }
-    writeln!(src, "];").unwrap();
+    writeln!(src, "/// VADER lexicon: each token's mean valence.").unwrap();
+    // `{:?}` prints the shortest decimal that round-trips, so each literal is
+    // the same f64 that Python's float() produces.
+    write_table(&mut src, "pub(crate) static LEXICON", "f64", lexicon);
     writeln!(src).unwrap();
     writeln!(
         src,
@@ -300,16 +297,35 @@ impl<'a> Model<'a> {
             self.vader
         )
         .unwrap();
-        writeln!(
-            src,
-            "pub(crate) static TERMS: [(&str, f32); {}] = [",
-            self.terms.len()
-        )
-        .unwrap();
-        for (term, weight) in &self.terms {
-            writeln!(src, "    ({term:?}, {weight:?}),").unwrap();
-        }
-        writeln!(src, "];").unwrap();
+        writeln!(src, "/// Each known term's weight.").unwrap();
+        write_table(
+            &mut src,
+            "pub(crate) static TERMS",
+            "f32",
+            self.terms.iter().copied(),
+        );
         src
     }
+}
+
+/// Writes `item: crate::table::Table<value_type> = ...;` for `entries`.
+fn write_table<'a, V: Copy + std::fmt::Debug>(
+    src: &mut String,
+    item: &str,
+    value_type: &str,
+    entries: impl IntoIterator<Item = (&'a str, V)>,
+) {
+    let table::Layout {
+        keys,
+        ends,
+        values,
+        buckets,
+    } = table::Layout::new(entries);
+    writeln!(
+        src,
+        "{item}: crate::table::Table<{value_type}> = crate::table::Table {{\n    \
+         keys: {keys:?},\n    ends: &{ends:?},\n    values: &{values:?},\n    \
+         buckets: &{buckets:?},\n}};"
+    )
+    .unwrap();
 }

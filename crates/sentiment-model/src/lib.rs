@@ -18,7 +18,7 @@
 //! Nothing is parsed, trained or built at run time: the weights (from the
 //! committed file `model/sentiment.weights.tsv`, written by the `train`
 //! command of `sentiment-training`) and the VADER lexicons are turned into
-//! sorted static tables by the build script. A call costs microseconds.
+//! static hash tables by the build script. A call costs microseconds.
 //!
 //! ```
 //! use sentiment_model::{analyze, Label};
@@ -30,6 +30,7 @@
 //! ```
 
 pub mod features;
+pub mod table;
 pub mod vader;
 
 pub use vader::{PolarityScores, polarity_scores};
@@ -184,10 +185,7 @@ pub fn validate(review: &str) -> Result<(), SentimentError> {
 /// The served model's weight of a feature (see [`features::terms`]), if the
 /// feature is in its vocabulary.
 pub fn term_weight(term: &str) -> Option<f64> {
-    model::TERMS
-        .binary_search_by(|(key, _)| (*key).cmp(term))
-        .ok()
-        .map(|i| f64::from(model::TERMS[i].1))
+    model::TERMS.get(term).map(f64::from)
 }
 
 /// The served model's probability that `review` is positive, without
@@ -286,17 +284,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_terms_are_strictly_sorted_for_binary_search() {
-        assert!(model::TERMS.windows(2).all(|w| w[0].0 < w[1].0));
+    fn every_trained_term_is_found_with_its_weight() {
         assert!(model::TERMS.len() > 1000);
-    }
-
-    #[test]
-    fn term_lookup_finds_first_last_and_missing_terms() {
-        let first = *model::TERMS.first().expect("a trained model");
-        let last = *model::TERMS.last().expect("a trained model");
-        assert_eq!(term_weight(first.0), Some(f64::from(first.1)));
-        assert_eq!(term_weight(last.0), Some(f64::from(last.1)));
+        for (term, weight) in model::TERMS.iter() {
+            assert_eq!(term_weight(term), Some(f64::from(weight)), "{term}");
+        }
         assert_eq!(term_weight("zzzz-not-a-term"), None);
     }
 

@@ -101,7 +101,7 @@ fn quality_guard_cross_domain() {
     );
 }
 
-/// The static tables of `sentiment-model` (f32 weights, binary search)
+/// The static tables of `sentiment-model` (f32 weights, hash look-up)
 /// reproduce the held-out accuracy training measured, sentence by sentence.
 #[test]
 fn served_model_scores_the_held_out_rows_as_training_measured() {

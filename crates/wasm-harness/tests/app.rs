@@ -372,7 +372,11 @@ fn json_nested_past_the_recursion_limit_is_a_400_where_it_is_read() {
     let depth = 4 * JSON_RECURSION_LIMIT;
     // car-analysis reads every field (it splits the body between the two
     // models); the other routes skip unknown fields without reading them.
-    let reply = send("POST", "/api/car-analysis", nested_body("/api/car-analysis", depth));
+    let reply = send(
+        "POST",
+        "/api/car-analysis",
+        nested_body("/api/car-analysis", depth),
+    );
     assert_error(&reply, 400, "invalid_json");
     for route in &POST_ROUTES[1..] {
         let reply = send("POST", route, nested_body(route, depth));
