@@ -363,11 +363,30 @@ def report(results, micro, probed, args, loads):
         add(f"Loading (read, componentize, compose, compile with Cranelift): app "
             f"{probed['load_ms']['app']:,.0f} ms, floor {probed['load_ms']['floor']:,.0f} ms.")
         add("")
-        add("| route (in-process, one at a time) | instantiate only | whole request, no HTTP |")
-        add("|---|---:|---:|")
-        for key, inst in probed["instantiate_us"].items():
-            add(f"| {key} | {inst:.1f} µs | {probed['request_us'][key]:.1f} µs |")
+        dirty = probed["dirty_pages"]
+        add("In-process, one request at a time, without HTTP: instantiating the route's "
+            "component in a fresh store, and a whole request (store, instance, guest, body). "
+            "Memory reset as Spin does it, and resetting only the pages an instance wrote "
+            "(`PAGEMAP_SCAN`, not in Spin 3.6).")
         add("")
+        add("| route | instantiate | whole request | request/floor's | instantiate, "
+            "dirty pages only | whole request, dirty pages only |")
+        add("|---|---:|---:|---:|---:|---:|")
+        floor_request = probed["request_us"]["floor /"]
+        for key, inst in probed["instantiate_us"].items():
+            request = probed["request_us"][key]
+            add(f"| {key} | {inst:.1f} µs | {request:.1f} µs | {request / floor_request:.1f}× | "
+                f"{dirty['instantiate_us'][key]:.1f} µs | {dirty['request_us'][key]:.1f} µs |")
+        add("")
+    add("### What ships")
+    add("")
+    add("| design | what a deployment carries | bytes |")
+    add("|---|---|---:|")
+    modules = sum(size["module"] for name, size in probed["sizes"].items() if name != "hello")
+    add(f"| app | its three `.wasm` modules, as built | {modules:,} |")
+    add(f"| classic | the Python packages of `bench/classic/requirements.txt`, without Python "
+        f"itself or a base image | {classic_packages_bytes():,} |")
+    add("")
     if micro:
         add("### Models alone, native (criterion, mean per call)")
         add("")
@@ -377,6 +396,16 @@ def report(results, micro, probed, args, loads):
             add(f"| {name} | {ns / 1e3:.3f} µs |")
         add("")
     return "\n".join(lines)
+
+
+def classic_packages_bytes():
+    """Size of the classic design's installed Python packages."""
+    total = 0
+    for packages in glob.glob(os.path.join(VENV, "..", "lib", "python*", "site-packages")):
+        for directory, _, files in os.walk(packages):
+            total += sum(os.path.getsize(os.path.join(directory, f)) for f in files
+                         if not os.path.islink(os.path.join(directory, f)))
+    return total
 
 
 def goals(add, results, micro, probed, args):

@@ -1,6 +1,7 @@
 //! Turns built modules into components and composes a component with its
 //! dependencies, as Spin does when it loads an app.
 
+use crate::manifest::Manifest;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
 use wac_graph::types::{Package, Types};
@@ -8,6 +9,35 @@ use wac_graph::{CompositionGraph, EncodeOptions};
 use wasi_preview1_component_adapter_provider::{
     WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_PROXY_ADAPTER,
 };
+
+/// Component `id` of `manifest` as built, turned into a component.
+pub fn read(manifest: &Manifest, id: &str) -> Result<Vec<u8>> {
+    let path = manifest.source_path(id)?;
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "reading component `{id}` from {} (run `make build` first)",
+            path.display()
+        )
+    })?;
+    componentize(&bytes).with_context(|| format!("componentizing `{id}`"))
+}
+
+/// Component `id` of `manifest` as built, composed with its dependencies.
+pub fn from_manifest(manifest: &Manifest, id: &str) -> Result<Vec<u8>> {
+    let dependencies = manifest.component[id]
+        .dependencies
+        .iter()
+        .map(|(interface, dependency)| {
+            Ok(Dependency {
+                interface,
+                name: &dependency.component,
+                component: read(manifest, &dependency.component)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    compose(id, read(manifest, id)?, dependencies)
+        .with_context(|| format!("composing component `{id}` with its dependencies"))
+}
 
 /// Returns `bytes` as a component. A core module (what
 /// `cargo build --target wasm32-wasip1` makes) is adapted to WASI 0.2 with
@@ -27,7 +57,7 @@ pub fn componentize(bytes: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// The names a component imports and exports, for example
-/// `ml:car-value/estimator@0.1.0` or `wasi:http/incoming-handler@0.2.0`.
+/// `ml:car-value/estimator@0.2.0` or `wasi:http/incoming-handler@0.2.0`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interfaces {
     pub imports: BTreeSet<String>,

@@ -13,4 +13,4 @@ pub mod router;
 pub mod server;
 
 pub use manifest::Manifest;
-pub use server::{App, Server};
+pub use server::{App, MemoryReset, Server};

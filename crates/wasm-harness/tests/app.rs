@@ -7,7 +7,7 @@ use car_value_model::{Car, MAX_MILEAGE, MAX_YEAR, MIN_YEAR};
 use sentiment_model::MAX_REVIEW_CHARS;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
-use wasm_harness::App;
+use wasm_harness::{App, MemoryReset};
 
 /// The URL of the app, started once for all tests.
 fn app_url() -> &'static str {
@@ -318,6 +318,29 @@ fn car_analysis_answers_both_models_in_one_object() {
             "sentiment": expected_sentiment("Smooth ride, but thirsty."),
         })
     );
+}
+
+#[test]
+fn resetting_only_written_pages_between_requests_answers_the_same() {
+    let body = json!({"year": 2015, "mileage": 80000, "review": "Smooth ride, but thirsty."});
+    let expected = post("/api/car-analysis", body.clone()).body;
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spin.toml");
+    let app = App::load_with(manifest.as_ref(), MemoryReset::DirtyPages).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for _ in 0..3 {
+        let request = hyper::Request::post("http://localhost/api/car-analysis")
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::from(body.to_string()))
+            .unwrap();
+        let answer = runtime.block_on(async {
+            let response = app.handle_in_process(request).await.unwrap();
+            http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes()
+        });
+        assert_eq!(serde_json::from_slice::<Value>(&answer).unwrap(), expected);
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use wasm_harness::Manifest;
-use wasm_harness::compose::{self, Dependency};
+use wasm_harness::compose;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -17,10 +17,7 @@ fn manifest() -> Manifest {
 
 /// Component `id` as Spin loads it: its built file, adapted to a component.
 fn component(manifest: &Manifest, id: &str) -> Vec<u8> {
-    let path = manifest.source_path(id).unwrap();
-    let bytes = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run `make build`)", path.display()));
-    compose::componentize(&bytes).unwrap()
+    compose::read(manifest, id).unwrap()
 }
 
 #[test]
@@ -124,18 +121,7 @@ fn every_http_component_exports_the_incoming_handler() {
 
 #[test]
 fn the_composed_gateway_imports_only_wasi_interfaces() {
-    let manifest = manifest();
-    let dependencies = manifest.component["gateway"]
-        .dependencies
-        .iter()
-        .map(|(interface, dependency)| Dependency {
-            interface,
-            name: &dependency.component,
-            component: component(&manifest, &dependency.component),
-        })
-        .collect();
-    let composed =
-        compose::compose("gateway", component(&manifest, "gateway"), dependencies).unwrap();
+    let composed = compose::from_manifest(&manifest(), "gateway").unwrap();
     let interfaces = compose::interfaces(&composed).unwrap();
     for import in &interfaces.imports {
         assert!(

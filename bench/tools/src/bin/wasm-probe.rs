@@ -7,7 +7,9 @@
 //! - `instantiate_us`: instantiating a route's component in a fresh store,
 //!   as each request does, without calling it;
 //! - `request_us`: a whole request in-process (store, instance, guest
-//!   handler, body), without the listener and HTTP parsing.
+//!   handler, body), without the listener and HTTP parsing;
+//! - `dirty_pages`: `load_ms`, `instantiate_us` and `request_us` again, with
+//!   memory reset by [`MemoryReset::DirtyPages`] instead of as Spin does.
 
 use anyhow::{Context, Result, bail};
 use http_body_util::{BodyExt, Full};
@@ -15,8 +17,8 @@ use hyper::body::Bytes;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use wasm_harness::compose::{Dependency, componentize, compose};
-use wasm_harness::{App, Manifest};
+use wasm_harness::compose;
+use wasm_harness::{App, Manifest, MemoryReset};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
@@ -33,20 +35,54 @@ async fn main() -> Result<()> {
         sizes.extend(component_sizes(Path::new(manifest))?);
     }
 
+    let spin = timings(
+        app_manifest,
+        floor_manifest,
+        &routes,
+        budget,
+        MemoryReset::Spin,
+    )
+    .await?;
+    let dirty_pages = timings(
+        app_manifest,
+        floor_manifest,
+        &routes,
+        budget,
+        MemoryReset::DirtyPages,
+    )
+    .await?;
+    let report = json!({
+        "sizes": sizes,
+        "load_ms": spin["load_ms"],
+        "instantiate_us": spin["instantiate_us"],
+        "request_us": spin["request_us"],
+        "dirty_pages": dirty_pages,
+    });
+    println!("{report}");
+    Ok(())
+}
+
+/// Loading times, and per route the time to instantiate and to serve one
+/// request in-process, with memory reset as `reset` says.
+async fn timings(
+    app_manifest: &str,
+    floor_manifest: &str,
+    routes: &[Value],
+    budget: Duration,
+    reset: MemoryReset,
+) -> Result<Value> {
     let started = Instant::now();
-    let app = App::load(app_manifest.as_ref())?;
+    let app = App::load_with(app_manifest.as_ref(), reset)?;
     let app_load = started.elapsed();
     let started = Instant::now();
-    let floor = App::load(floor_manifest.as_ref())?;
+    let floor = App::load_with(floor_manifest.as_ref(), reset)?;
     let floor_load = started.elapsed();
 
+    let floor_route = json!({"path": "/", "method": "GET"});
     let mut instantiate = serde_json::Map::new();
     let mut request = serde_json::Map::new();
-    for (name, app, route) in routes.iter().map(|route| ("app", &app, route)).chain([(
-        "floor",
-        &floor,
-        &json!({"path": "/", "method": "GET"}),
-    )]) {
+    let cases = routes.iter().map(|route| ("app", &app, route));
+    for (name, app, route) in cases.chain([("floor", &floor, &floor_route)]) {
         let path = route["path"].as_str().context("a route's path")?;
         let key = format!("{name} {path}");
         let time = time_per_call(budget, || app.instantiate(path)).await?;
@@ -54,41 +90,23 @@ async fn main() -> Result<()> {
         let time = time_per_call(budget, || call(app, route)).await?;
         request.insert(key, json!(time));
     }
-    let report = json!({
-        "sizes": sizes,
+    Ok(json!({
         "load_ms": {"app": ms(app_load), "floor": ms(floor_load)},
         "instantiate_us": instantiate,
         "request_us": request,
-    });
-    println!("{report}");
-    Ok(())
+    }))
 }
 
 /// Each component's size as built, componentized, and composed.
 fn component_sizes(manifest_path: &Path) -> Result<serde_json::Map<String, Value>> {
     let manifest = Manifest::load(manifest_path)?;
-    let read = |id: &str| -> Result<(usize, Vec<u8>)> {
-        let path = manifest.source_path(id)?;
-        let module = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        Ok((module.len(), componentize(&module)?))
-    };
     let mut sizes = serde_json::Map::new();
     for (id, component) in &manifest.component {
-        let (module, main) = read(id)?;
-        let mut size = json!({"module": module, "component": main.len()});
+        let module = std::fs::metadata(manifest.source_path(id)?)?.len();
+        let componentized = compose::read(&manifest, id)?.len();
+        let mut size = json!({"module": module, "component": componentized});
         if !component.dependencies.is_empty() {
-            let dependencies = component
-                .dependencies
-                .iter()
-                .map(|(interface, dependency)| {
-                    Ok(Dependency {
-                        interface,
-                        name: &dependency.component,
-                        component: read(&dependency.component)?.1,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            size["composed"] = json!(compose(id, main, dependencies)?.len());
+            size["composed"] = json!(compose::from_manifest(&manifest, id)?.len());
         }
         sizes.insert(id.clone(), size);
     }
