@@ -16,7 +16,7 @@
 use crate::clean::{CleanRow, PRICE_FLOOR_USD};
 use crate::features::{Field, FieldSet, LINE_COLUMNS, Layout};
 use crate::fit::{SeedLine, fit_seed_line};
-use crate::model::{ALPHA, Family, Prepared, Target, fit_with_intervals, train_family};
+use crate::model::{ALPHA, Family, Prediction, Prepared, Target, fit_with_intervals, train_family};
 use crate::sanity::SanityCar;
 
 /// The seed of the published figures.
@@ -158,11 +158,11 @@ pub struct Score {
     pub width_ratio: Option<f64>,
 }
 
-/// Estimates (value, low, high) for held-out prices → [`Score`].
-pub fn score(actual: &[f64], estimates: &[(f64, f64, f64)]) -> Score {
+/// Estimates for held-out prices → [`Score`].
+pub fn score(actual: &[f64], estimates: &[Prediction]) -> Score {
     let rounded: Vec<(f64, f64, f64)> = estimates
         .iter()
-        .map(|&(v, l, h)| (v.round(), l.round(), h.round()))
+        .map(|p| (p.value.round(), p.low.round(), p.high.round()))
         .collect();
     let values: Vec<f64> = rounded.iter().map(|e| e.0).collect();
     let inside = actual
@@ -211,19 +211,10 @@ pub fn held_out(rows: &[CleanRow]) -> anyhow::Result<HeldOut> {
     let family = train_family(&train)?;
     let seed = fit_seed_line(&train)?;
     let actual: Vec<f64> = test.iter().map(|r| r.price_usd).collect();
-    let served: Vec<(f64, f64, f64)> = test
+    let served: Vec<Prediction> = test.iter().map(|r| family.predict_row(r)).collect();
+    let year_mileage: Vec<Prediction> = test
         .iter()
-        .map(|r| {
-            let p = family.predict_row(r);
-            (p.value, p.low, p.high)
-        })
-        .collect();
-    let year_mileage: Vec<(f64, f64, f64)> = test
-        .iter()
-        .map(|r| {
-            let p = family.predict(r.year, r.mileage, &[None; 6]);
-            (p.value, p.low, p.high)
-        })
+        .map(|r| family.predict(r.year, r.mileage, &[None; 6]))
         .collect();
     let seed_line: Vec<f64> = test
         .iter()
@@ -302,17 +293,17 @@ pub fn compare(rows: &[CleanRow]) -> anyhow::Result<Comparison> {
 
     let log_line = |columns: &[usize]| -> anyhow::Result<Score> {
         let fit = fit_with_intervals(&log, columns, ALPHA)?;
-        let est: Vec<(f64, f64, f64)> = test_x
+        let est: Vec<Prediction> = test_x
             .iter()
             .zip(&test)
             .map(|(x, r)| {
                 let [ql, qm, qh] = fit.quantiles_for(r.year);
                 let f = fit.linear.predict(x);
-                (
-                    floor((f + qm).exp()),
-                    floor((f + ql).exp()),
-                    floor((f + qh).exp()),
-                )
+                Prediction {
+                    value: floor((f + qm).exp()),
+                    low: floor((f + ql).exp()),
+                    high: floor((f + qh).exp()),
+                }
             })
             .collect();
         Ok(score(&actual, &est))
@@ -359,13 +350,7 @@ pub fn compare(rows: &[CleanRow]) -> anyhow::Result<Comparison> {
         score: log_line(&no_slopes)?,
     });
     let family = train_family(&train)?;
-    let served: Vec<(f64, f64, f64)> = test
-        .iter()
-        .map(|r| {
-            let p = family.predict_row(r);
-            (p.value, p.low, p.high)
-        })
-        .collect();
+    let served: Vec<Prediction> = test.iter().map(|r| family.predict_row(r)).collect();
     let served_score = score(&actual, &served);
     lines.push(Line {
         label: "(d) served: the fields each listing states".into(),
@@ -373,13 +358,17 @@ pub fn compare(rows: &[CleanRow]) -> anyhow::Result<Comparison> {
     });
     {
         let fit = fit_with_intervals(&dollars, &layout.columns(FieldSet::ALL), ALPHA)?;
-        let est: Vec<(f64, f64, f64)> = test_x
+        let est: Vec<Prediction> = test_x
             .iter()
             .zip(&test)
             .map(|(x, r)| {
                 let [ql, qm, qh] = fit.quantiles_for(r.year);
                 let f = fit.linear.predict(x);
-                (floor(f + qm), floor(f + ql), floor(f + qh))
+                Prediction {
+                    value: floor(f + qm),
+                    low: floor(f + ql),
+                    high: floor(f + qh),
+                }
             })
             .collect();
         lines.push(Line {
@@ -443,8 +432,8 @@ pub fn compare(rows: &[CleanRow]) -> anyhow::Result<Comparison> {
             let inside = idx
                 .iter()
                 .filter(|&&i| {
-                    let (_, l, h) = served[i];
-                    (l.round()..=h.round()).contains(&actual[i])
+                    let p = served[i];
+                    (p.low.round()..=p.high.round()).contains(&actual[i])
                 })
                 .count();
             out.push((
@@ -564,21 +553,18 @@ pub fn sanity(family: &Family, cars: &[SanityCar], base_year: i32) -> SanityRepo
     let mut groups = Vec::new();
     let mut group = |label: String, members: Vec<&SanityCar>| {
         let actual: Vec<f64> = members.iter().map(|c| c.price_usd).collect();
-        let est: Vec<(f64, f64, f64)> = members
+        let est: Vec<Prediction> = members
             .iter()
-            .map(|c| {
-                let p = family.predict(base_year - c.age_years, c.mileage, &[None; 6]);
-                (p.value, p.low, p.high)
-            })
+            .map(|c| family.predict(base_year - c.age_years, c.mileage, &[None; 6]))
             .collect();
         let mut ratios: Vec<f64> = est
             .iter()
             .zip(&actual)
-            .map(|((v, _, _), a)| v.round() / a)
+            .map(|(p, a)| p.value.round() / a)
             .collect();
         ratios.sort_by(f64::total_cmp);
         let la: Vec<f64> = actual.iter().map(|a| a.ln()).collect();
-        let lp: Vec<f64> = est.iter().map(|e| e.0.ln()).collect();
+        let lp: Vec<f64> = est.iter().map(|p| p.value.ln()).collect();
         groups.push(SanityGroup {
             label,
             rows: members.len(),
@@ -669,7 +655,8 @@ mod tests {
                 (150.0, 100.0, 199.0),
                 (300.0, 300.0, 300.0),
                 (380.0, 350.0, 420.0),
-            ],
+            ]
+            .map(|(value, low, high)| Prediction { value, low, high }),
         );
         assert_eq!(s.coverage, Some(0.75));
         assert_eq!(s.metrics.mae, (50.0 + 20.0) / 4.0);
