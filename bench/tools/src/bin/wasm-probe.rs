@@ -2,7 +2,9 @@
 //! Wasm app costs apart from HTTP, printed as one JSON object:
 //!
 //! - `sizes`: each component's `.wasm` as built, and composed with its
-//!   dependencies, in bytes;
+//!   dependencies, in bytes; and the linear memory its core modules declare
+//!   at start, and the static data in it, which the runtime resets after
+//!   every request (up to `linear_memory_keep_resident`);
 //! - `load_ms`: loading each manifest (read, compose, compile);
 //! - `instantiate_us`: instantiating a route's component in a fresh store,
 //!   as each request does, without calling it;
@@ -102,14 +104,41 @@ fn component_sizes(manifest_path: &Path) -> Result<serde_json::Map<String, Value
     let manifest = Manifest::load(manifest_path)?;
     let mut sizes = serde_json::Map::new();
     for (id, component) in &manifest.component {
-        let built = std::fs::metadata(manifest.source_path(id)?)?.len();
-        let mut size = json!({"built": built});
+        let bytes = std::fs::read(manifest.source_path(id)?)?;
+        let (memory, data) = linear_memory(&bytes)?;
+        let mut size = json!({"built": bytes.len(), "memory": memory, "data": data});
         if !component.dependencies.is_empty() {
             size["composed"] = json!(compose::from_manifest(&manifest, id)?.len());
         }
         sizes.insert(id.clone(), size);
     }
     Ok(sizes)
+}
+
+/// The linear memory a component's core modules declare at start, and the
+/// bytes of static data its active data segments put there.
+fn linear_memory(component: &[u8]) -> Result<(u64, u64)> {
+    const WASM_PAGE: u64 = 64 * 1024;
+    let (mut memory, mut data) = (0, 0);
+    for payload in wasmparser::Parser::new(0).parse_all(component) {
+        match payload? {
+            wasmparser::Payload::MemorySection(memories) => {
+                for declared in memories {
+                    memory += declared?.initial * WASM_PAGE;
+                }
+            }
+            wasmparser::Payload::DataSection(segments) => {
+                for segment in segments {
+                    let segment = segment?;
+                    if matches!(segment.kind, wasmparser::DataKind::Active { .. }) {
+                        data += segment.data.len() as u64;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((memory, data))
 }
 
 /// One request in-process; fails unless it answers 2xx.
