@@ -58,6 +58,16 @@ def test_the_page_shows_exactly_the_apis_answer_for_the_same_body(page, base_url
     assert page.locator("#extrapolation").is_hidden() == (value["extrapolation"] == [])
 
 
+def test_an_extrapolation_lists_the_apis_reasons(page, base_url):
+    car = {"year": 2022, "mileage": 1000}
+    fill(page, car, REVIEW)
+    submit_and_wait(page)
+    _, answer = call_api(base_url, "POST", "/api/car-value", car)
+    assert answer["extrapolation"], "the example should be an extrapolation"
+    assert page.locator("#extrapolation").is_visible()
+    assert page.locator("#extrapolation-reasons li").all_inner_texts() == answer["extrapolation"]
+
+
 def test_the_interval_is_drawn_as_a_range_around_the_estimate(page):
     fill(page, CAR, REVIEW)
     submit_and_wait(page)

@@ -20,7 +20,7 @@ class ApiError extends Error {
  */
 async function api(method, path, body) {
   const headers = { accept: "application/json" };
-  const init = { method, headers, credentials: "same-origin" };
+  const init = { method, headers };
   if (body !== undefined) {
     headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);

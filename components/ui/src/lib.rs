@@ -64,6 +64,7 @@ fn text(status: u16, message: &str) -> Response {
     Response::builder()
         .status(status)
         .header("content-type", "text/plain; charset=utf-8")
+        .header("x-content-type-options", "nosniff")
         .header("content-length", message.len().to_string())
         .body(message.to_owned())
         .build()
