@@ -5,7 +5,7 @@
 setup:
 	scripts/setup
 
-# Builds the four components into target/wasm32-wasip1/release/.
+# Builds the four components into target/wasm32-wasip2/release/ (WASI 0.2 components).
 build:
 	scripts/build-wasm
 

@@ -354,13 +354,13 @@ def report(results, micro, probed, args, loads):
     if probed:
         add("### Wasm: sizes, load, instantiation and in-process requests")
         add("")
-        add("| component | .wasm (core module) | componentized | composed with dependencies |")
-        add("|---|---:|---:|---:|")
+        add("| component | .wasm as built (a WASI 0.2 component) | composed with dependencies |")
+        add("|---|---:|---:|")
         for name, size in probed["sizes"].items():
             composed = f"{size['composed']:,}" if "composed" in size else "–"
-            add(f"| {name} | {size['module']:,} | {size['component']:,} | {composed} |")
+            add(f"| {name} | {size['built']:,} | {composed} |")
         add("")
-        add(f"Loading (read, componentize, compose, compile with Cranelift): app "
+        add(f"Loading (read, compose, compile with Cranelift): app "
             f"{probed['load_ms']['app']:,.0f} ms, floor {probed['load_ms']['floor']:,.0f} ms.")
         add("")
         dirty = probed["dirty_pages"]
@@ -382,8 +382,8 @@ def report(results, micro, probed, args, loads):
     add("")
     add("| design | what a deployment carries | bytes |")
     add("|---|---|---:|")
-    modules = sum(size["module"] for name, size in probed["sizes"].items() if name != "hello")
-    add(f"| app | its three `.wasm` modules, as built | {modules:,} |")
+    built = sum(size["built"] for name, size in probed["sizes"].items() if name != "hello")
+    add(f"| app | its three `.wasm` components, as built | {built:,} |")
     add(f"| classic | the Python packages of `bench/classic/requirements.txt`, without Python "
         f"itself or a base image | {classic_packages_bytes():,} |")
     add("")

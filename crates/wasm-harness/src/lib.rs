@@ -1,12 +1,14 @@
 //! Serves the app's built components on wasmtime, routed as `spin.toml` says.
 //!
 //! This is the host the tests and benchmarks run the real `.wasm` files on:
-//! it reads the manifest, turns each core module into a component with the
-//! WASI preview 1 adapter, composes each component with its dependencies
-//! using `wac-graph` (as Spin does), and serves HTTP with
+//! it reads the manifest, turns a core module into a component with the WASI
+//! preview 1 adapter (components are used as they are), composes each
+//! component with its dependencies using `wac-graph`, and serves HTTP with
 //! `wasmtime-wasi-http`, instantiating a component per request from a pooling
-//! allocator (as Spin does). The product itself runs on Spin.
+//! allocator configured as Spin's. Each of these steps is done as Spin does
+//! it. The product itself runs on Spin.
 
+pub mod capabilities;
 pub mod compose;
 pub mod manifest;
 pub mod router;

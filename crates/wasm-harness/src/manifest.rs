@@ -44,6 +44,10 @@ pub struct Component {
     pub source: PathBuf,
     #[serde(default)]
     pub dependencies: BTreeMap<String, Dependency>,
+    /// Whether the dependencies may use the host interfaces this component
+    /// may (Spin's default: no; see [`crate::capabilities`]).
+    #[serde(default)]
+    pub dependencies_inherit_configuration: bool,
     pub build: Option<Build>,
 }
 

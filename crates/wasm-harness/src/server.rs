@@ -96,39 +96,47 @@ impl WasiHttpView for Host {
 /// How the engine resets an instance's linear memory for the next one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MemoryReset {
-    /// As Spin 3.6 does: copy back (or zero) the whole memory, up to the
-    /// 2 MiB kept resident.
+    /// As Spin does: copy back (or zero) the whole memory, up to the
+    /// `linear_memory_keep_resident` bytes kept resident (2 MiB by default).
     #[default]
     Spin,
     /// Only the pages the instance wrote, found with Linux's `PAGEMAP_SCAN`
     /// (Linux 6.7 or later; wasmtime falls back to [`MemoryReset::Spin`]
-    /// elsewhere). Not what Spin does: for measuring what it would save.
+    /// elsewhere). Not what Spin 3.6 or 4.0 does: for measuring what it would
+    /// save.
     DirtyPages,
 }
 
-/// The engine configuration Spin uses: async, epoch deadlines, and the
-/// pooling instance allocator with Spin's default limits.
+/// The engine configuration Spin uses (`crates/core/src/lib.rs` in the Spin
+/// repository): the component model, epoch deadlines, and the pooling
+/// instance allocator with Spin's limits, each overridable by the same
+/// `SPIN_MAX_INSTANCE_COUNT` and `SPIN_WASMTIME_*` environment variables.
 fn engine(reset: MemoryReset) -> Result<Engine> {
-    const MAX_INSTANCES: u32 = 1_000;
-    const MB: usize = 1 << 20;
+    const MB: u64 = 1 << 20;
+    let max_instances: u32 = spin_setting("SPIN_MAX_INSTANCE_COUNT", 1_000)?;
     let mut pooling = PoolingAllocationConfig::default();
     pooling
-        .total_component_instances(MAX_INSTANCES)
-        .total_memories(MAX_INSTANCES)
-        .total_tables(2 * MAX_INSTANCES)
-        .total_stacks(MAX_INSTANCES)
-        .total_core_instances(4 * MAX_INSTANCES)
-        .table_elements(100_000)
-        .max_component_instance_size(10 * MB)
-        .max_core_instance_size(10 * MB)
-        .max_core_instances_per_component(200)
-        .max_tables_per_component(64)
-        .max_memories_per_component(32)
-        .max_tables_per_module(2)
-        .max_memories_per_module(2)
+        .total_component_instances(spin_setting("SPIN_WASMTIME_INSTANCE_COUNT", max_instances)?)
+        .total_memories(spin_setting("SPIN_WASMTIME_TOTAL_MEMORIES", max_instances)?)
+        .total_tables(spin_setting("SPIN_WASMTIME_TOTAL_TABLES", 2 * max_instances)?)
+        .total_stacks(spin_setting("SPIN_WASMTIME_TOTAL_STACKS", max_instances)?)
+        .total_core_instances(spin_setting(
+            "SPIN_WASMTIME_TOTAL_CORE_INSTANCES",
+            4 * max_instances,
+        )?)
+        .table_elements(spin_setting("SPIN_WASMTIME_INSTANCE_TABLE_ELEMENTS", 100_000)?)
+        .max_component_instance_size(spin_setting("SPIN_WASMTIME_INSTANCE_SIZE", 10 * MB)? as usize)
+        .max_core_instance_size(spin_setting("SPIN_WASMTIME_CORE_INSTANCE_SIZE", 10 * MB)? as usize)
+        .max_core_instances_per_component(spin_setting("SPIN_WASMTIME_CORE_INSTANCE_COUNT", 200)?)
+        .max_tables_per_component(spin_setting("SPIN_WASMTIME_INSTANCE_TABLES", 64)?)
+        .max_memories_per_component(spin_setting("SPIN_WASMTIME_INSTANCE_MEMORIES", 32)?)
+        .max_tables_per_module(spin_setting("SPIN_WASMTIME_MAX_TABLES_PER_MODULE", 2)?)
+        .max_memories_per_module(spin_setting("SPIN_WASMTIME_MAX_MEMORIES_PER_MODULE", 2)?)
         .max_memory_size(4 << 30)
-        .linear_memory_keep_resident(2 * MB)
-        .table_keep_resident(MB / 2)
+        .linear_memory_keep_resident(
+            spin_setting("SPIN_WASMTIME_LINEAR_MEMORY_KEEP_RESIDENT", 2 * MB)? as usize,
+        )
+        .table_keep_resident(spin_setting("SPIN_WASMTIME_TABLE_KEEP_RESIDENT", MB / 2)? as usize)
         .pagemap_scan(match reset {
             MemoryReset::Spin => wasmtime::Enabled::No,
             MemoryReset::DirtyPages => wasmtime::Enabled::Auto,
@@ -148,6 +156,21 @@ fn engine(reset: MemoryReset) -> Result<Engine> {
         }
     });
     Ok(engine)
+}
+
+/// The value of Spin's engine setting `name` from the environment, or
+/// `default`.
+fn spin_setting<T>(name: &str, default: T) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .with_context(|| format!("parsing {name}={value}")),
+        Err(_) => Ok(default),
+    }
 }
 
 impl App {

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use wasm_harness::Manifest;
 use wasm_harness::compose;
+use wasm_harness::{Manifest, capabilities};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -16,7 +16,7 @@ fn manifest() -> Manifest {
 }
 
 /// Component `id` as Spin loads it: its built file, adapted to a component.
-fn component(manifest: &Manifest, id: &str) -> Vec<u8> {
+fn component_bytes(manifest: &Manifest, id: &str) -> Vec<u8> {
     compose::read(manifest, id).unwrap()
 }
 
@@ -65,7 +65,7 @@ fn every_source_is_the_file_its_build_command_produces() {
         let library = id.replace('-', "_");
         assert_eq!(
             component.source,
-            Path::new(&format!("target/wasm32-wasip1/release/{library}.wasm")),
+            Path::new(&format!("target/wasm32-wasip2/release/{library}.wasm")),
             "component `{id}`"
         );
         let build = component.build.as_ref().expect("a build command");
@@ -83,7 +83,7 @@ fn every_dependency_is_imported_by_its_dependent_and_exported_by_its_provider() 
     let manifest = manifest();
     let mut dependencies = 0;
     for (id, component_manifest) in &manifest.component {
-        let imports = compose::interfaces(&component(&manifest, id))
+        let imports = compose::interfaces(&component_bytes(&manifest, id))
             .unwrap()
             .imports;
         for (interface, dependency) in &component_manifest.dependencies {
@@ -92,7 +92,7 @@ fn every_dependency_is_imported_by_its_dependent_and_exported_by_its_provider() 
                 imports.contains(interface),
                 "`{id}` does not import {interface}: {imports:?}"
             );
-            let exports = compose::interfaces(&component(&manifest, &dependency.component))
+            let exports = compose::interfaces(&component_bytes(&manifest, &dependency.component))
                 .unwrap()
                 .exports;
             assert!(
@@ -109,7 +109,7 @@ fn every_dependency_is_imported_by_its_dependent_and_exported_by_its_provider() 
 fn every_http_component_exports_the_incoming_handler() {
     let manifest = manifest();
     for id in manifest.component.keys() {
-        let exports = compose::interfaces(&component(&manifest, id))
+        let exports = compose::interfaces(&component_bytes(&manifest, id))
             .unwrap()
             .exports;
         assert!(
@@ -119,13 +119,37 @@ fn every_http_component_exports_the_incoming_handler() {
     }
 }
 
+/// Spin composes a dependency that imports any interface of its capability
+/// sets inside its deny-all adapter: one more instance per request, and when
+/// pushed by Spin 4 an adapter importing WASI 0.3, which the cluster's Spin
+/// 3.6.3 cannot run. The models import none, so Spin leaves them as built.
 #[test]
-fn the_composed_gateway_imports_only_wasi_interfaces() {
+fn no_dependency_imports_what_spin_would_deny_it() {
+    let manifest = manifest();
+    for component in manifest.component.values() {
+        assert!(!component.dependencies_inherit_configuration);
+        for dependency in component.dependencies.values() {
+            let imports = compose::interfaces(&component_bytes(&manifest, &dependency.component))
+                .unwrap()
+                .imports;
+            assert_eq!(
+                capabilities::gated(&imports),
+                Vec::<&str>::new(),
+                "`{}` imports what Spin denies a dependency",
+                dependency.component
+            );
+        }
+    }
+}
+
+/// What the cluster's runtime, Spin 3.6.3, can satisfy: WASI 0.2 only.
+#[test]
+fn the_composed_gateway_imports_only_wasi_0_2_interfaces() {
     let composed = compose::from_manifest(&manifest(), "gateway").unwrap();
     let interfaces = compose::interfaces(&composed).unwrap();
     for import in &interfaces.imports {
         assert!(
-            import.starts_with("wasi:"),
+            import.starts_with("wasi:") && import.contains("@0.2."),
             "the composed gateway imports {import}"
         );
     }

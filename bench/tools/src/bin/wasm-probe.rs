@@ -1,9 +1,9 @@
 //! `wasm-probe APP_MANIFEST FLOOR_MANIFEST ROUTES_JSON [SECONDS]`: what the
 //! Wasm app costs apart from HTTP, printed as one JSON object:
 //!
-//! - `sizes`: each component's `.wasm` (a core module), componentized, and
-//!   composed with its dependencies, in bytes;
-//! - `load_ms`: loading each manifest (read, componentize, compose, compile);
+//! - `sizes`: each component's `.wasm` as built, and composed with its
+//!   dependencies, in bytes;
+//! - `load_ms`: loading each manifest (read, compose, compile);
 //! - `instantiate_us`: instantiating a route's component in a fresh store,
 //!   as each request does, without calling it;
 //! - `request_us`: a whole request in-process (store, instance, guest
@@ -97,14 +97,13 @@ async fn timings(
     }))
 }
 
-/// Each component's size as built, componentized, and composed.
+/// Each component's size as built, and composed.
 fn component_sizes(manifest_path: &Path) -> Result<serde_json::Map<String, Value>> {
     let manifest = Manifest::load(manifest_path)?;
     let mut sizes = serde_json::Map::new();
     for (id, component) in &manifest.component {
-        let module = std::fs::metadata(manifest.source_path(id)?)?.len();
-        let componentized = compose::read(&manifest, id)?.len();
-        let mut size = json!({"module": module, "component": componentized});
+        let built = std::fs::metadata(manifest.source_path(id)?)?.len();
+        let mut size = json!({"built": built});
         if !component.dependencies.is_empty() {
             size["composed"] = json!(compose::from_manifest(&manifest, id)?.len());
         }

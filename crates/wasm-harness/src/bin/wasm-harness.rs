@@ -1,10 +1,15 @@
 //! `wasm-harness [--listen ADDR] [MANIFEST]`: serves the app's built
 //! components on wasmtime, routed as the manifest (default `spin.toml`) says.
+//!
+//! `wasm-harness check FILE...`: prints what each Wasm file imports and fails
+//! if any is a WASI interface of another version than 0.2, which the
+//! cluster's runtime (Spin 3.6.3, in containerd-shim-spin v0.24.0) cannot
+//! satisfy; for checking an image's layers before deploying it.
 
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use wasm_harness::App;
+use wasm_harness::{App, capabilities, compose};
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -13,6 +18,7 @@ async fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "check" => return check(args.collect()),
             "--listen" => {
                 let value = args.next().context("--listen needs an address")?;
                 listen = value
@@ -21,6 +27,7 @@ async fn main() -> Result<()> {
             }
             "-h" | "--help" => {
                 println!("usage: wasm-harness [--listen ADDR] [MANIFEST]");
+                println!("       wasm-harness check FILE...");
                 return Ok(());
             }
             flag if flag.starts_with('-') => bail!("unknown flag {flag}"),
@@ -31,5 +38,36 @@ async fn main() -> Result<()> {
     let server = app.serve(listen).await?;
     println!("Serving {} on {}", manifest.display(), server.url());
     tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+fn check(files: Vec<String>) -> Result<()> {
+    if files.is_empty() {
+        bail!("usage: wasm-harness check FILE...");
+    }
+    let mut failed = false;
+    for file in &files {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
+        let component = compose::componentize(&bytes)?;
+        let imports = compose::interfaces(&component)?.imports;
+        println!("{file}:");
+        let gated = capabilities::gated(&imports);
+        for import in &imports {
+            let problem = if import.starts_with("wasi:") && !import.contains("@0.2.") {
+                failed = true;
+                " <- not WASI 0.2: Spin 3.6.3 cannot run this"
+            } else if !import.starts_with("wasi:") {
+                " (not the host's: another component must be composed in)"
+            } else if gated.contains(&import.as_str()) {
+                " (denied to a dependency unless it inherits its parent's configuration)"
+            } else {
+                ""
+            };
+            println!("  imports {import}{problem}");
+        }
+    }
+    if failed {
+        bail!("a WASI import is not of version 0.2: Spin 3.6.3 cannot run it");
+    }
     Ok(())
 }
