@@ -5,7 +5,7 @@
 setup:
 	scripts/setup
 
-# Builds the three components into target/wasm32-wasip2/release/ (WASI 0.2 components).
+# Builds the four components into target/wasm32-wasip2/release/ (WASI 0.2 components).
 build:
 	scripts/build-wasm
 
@@ -14,11 +14,13 @@ build:
 serve: build
 	cargo run --profile host -p wasm-harness -- spin.toml
 
-# Native unit tests, the built components over real HTTP, and the
-# Kubernetes manifests against the real schemas.
+# Native unit tests, the built components over real HTTP, the
+# Kubernetes manifests against the real schemas, and the web page in
+# headless Chromium.
 test: build
 	cargo test
 	tests/k8s/run
+	tests/ui/run
 
 # Throughput, latency, cold start, size and memory of the app against its
 # runtime's floor, a native server and the classic Flask design; see

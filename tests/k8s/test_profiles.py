@@ -15,7 +15,7 @@ PROFILES = {
 }
 
 SERVICES = {  # SpinApp -> (its components, the health route it probes)
-    "gateway": (["gateway"], "/health"),
+    "gateway": (["gateway", "ui"], "/health"),
     "car-value": (["car-value"], "/health/car-value"),
     "sentiment": (["sentiment"], "/health/sentiment"),
 }

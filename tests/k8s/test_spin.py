@@ -69,3 +69,6 @@ def test_the_real_manifest_matches_the_documented_app(spin):
     assert spin.route_for("/health/sentiment").component == "sentiment"
     assert spin.route_for("/api/trade").component == "car-value"
     assert spin.route_for("/api/review").component == "sentiment"
+    assert spin.route_for("/").component == "ui"
+    assert spin.route_for("/ui/app.css").component == "ui"
+    assert spin.route_for("/api/car-value").component == "gateway"

@@ -615,8 +615,9 @@ fn a_wrong_method_is_a_405_naming_the_right_one() {
 
 #[test]
 fn an_unknown_path_is_a_404() {
+    // (`/` is the web page, served by `ui`.)
     for path in [
-        "/",
+        "/index.html",
         "/api",
         "/api/cars",
         "/api/car-value/extra",
