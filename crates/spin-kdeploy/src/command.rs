@@ -52,7 +52,8 @@ pub fn output(command: &mut Command) -> Result<String> {
     if !output.status.success() {
         bail!("`{}` failed ({})", display(command), output.status);
     }
-    String::from_utf8(output.stdout).with_context(|| format!("`{}` printed non-UTF-8", display(command)))
+    String::from_utf8(output.stdout)
+        .with_context(|| format!("`{}` printed non-UTF-8", display(command)))
 }
 
 #[cfg(test)]

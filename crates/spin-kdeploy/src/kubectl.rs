@@ -56,7 +56,8 @@ impl Kubectl {
     /// `kubectl get <resource> -n <namespace> -o json`, parsed.
     pub fn get_json(&self, resource: &str, namespace: &str) -> Result<Value> {
         let text = self.output(["get", resource, "-n", namespace, "-o", "json"])?;
-        serde_json::from_str(&text).with_context(|| format!("kubectl get {resource} printed no JSON"))
+        serde_json::from_str(&text)
+            .with_context(|| format!("kubectl get {resource} printed no JSON"))
     }
 
     /// `kubectl kustomize <dir>`: the rendered YAML.
@@ -93,7 +94,10 @@ impl Kubectl {
                 forward.port = port;
                 Ok(forward)
             }
-            None => bail!("port-forward to svc/{service} did not start: {}", line.trim()),
+            None => bail!(
+                "port-forward to svc/{service} did not start: {}",
+                line.trim()
+            ),
         }
     }
 }
@@ -126,8 +130,17 @@ mod tests {
 
     #[test]
     fn the_local_port_is_read_from_port_forward_output() {
-        assert_eq!(forwarded_port("Forwarding from 127.0.0.1:40123 -> 80\n"), Some(40123));
-        assert_eq!(forwarded_port("Forwarding from [::1]:40123 -> 80"), Some(40123));
-        assert_eq!(forwarded_port("error: services \"gateway\" not found"), None);
+        assert_eq!(
+            forwarded_port("Forwarding from 127.0.0.1:40123 -> 80\n"),
+            Some(40123)
+        );
+        assert_eq!(
+            forwarded_port("Forwarding from [::1]:40123 -> 80"),
+            Some(40123)
+        );
+        assert_eq!(
+            forwarded_port("error: services \"gateway\" not found"),
+            None
+        );
     }
 }

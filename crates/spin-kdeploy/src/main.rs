@@ -51,7 +51,12 @@ struct Cluster {
 #[derive(Args)]
 struct App {
     /// The application: a manifest (spin.toml) file, or a directory that holds one.
-    #[arg(short = 'f', long = "from", alias = "file", default_value = "spin.toml")]
+    #[arg(
+        short = 'f',
+        long = "from",
+        alias = "file",
+        default_value = "spin.toml"
+    )]
     from: PathBuf,
     /// The kustomize overlay to apply, a directory of k8s/overlays (laptop or eks).
     #[arg(long, default_value = "laptop")]
@@ -101,8 +106,13 @@ fn main() -> Result<()> {
         Commands::Status(cluster) => show_status(&cluster),
         Commands::Undeploy(undeploy) => undeploy.run(),
         Commands::Login(login) => {
-            let spin = spin_binary().context("`spin login` with kdeploy runs `spin registry login`: install Spin")?;
-            command::run(Command::new(spin).args(["registry", "login"]).args(login.args))
+            let spin = spin_binary()
+                .context("`spin login` with kdeploy runs `spin registry login`: install Spin")?;
+            command::run(
+                Command::new(spin)
+                    .args(["registry", "login"])
+                    .args(login.args),
+            )
         }
     }
 }
@@ -121,12 +131,22 @@ fn spin_binary() -> Option<PathBuf> {
 impl App {
     /// The manifest file, and the overlay directory beside it.
     fn locate(&self) -> Result<(PathBuf, PathBuf)> {
-        let manifest = if self.from.is_dir() { self.from.join("spin.toml") } else { self.from.clone() };
+        let manifest = if self.from.is_dir() {
+            self.from.join("spin.toml")
+        } else {
+            self.from.clone()
+        };
         let manifest = std::path::absolute(&manifest)?;
         if !manifest.is_file() {
-            bail!("no application manifest at {}: pass -f <path to spin.toml>", manifest.display());
+            bail!(
+                "no application manifest at {}: pass -f <path to spin.toml>",
+                manifest.display()
+            );
         }
-        let overlays = manifest.parent().expect("a file has a parent").join("k8s/overlays");
+        let overlays = manifest
+            .parent()
+            .expect("a file has a parent")
+            .join("k8s/overlays");
         let overlay = overlays.join(&self.overlay);
         if !overlay.join("kustomization.yaml").is_file() {
             let known: Vec<String> = std::fs::read_dir(&overlays)
@@ -135,7 +155,12 @@ impl App {
                 .flatten()
                 .map(|entry| entry.file_name().to_string_lossy().into_owned())
                 .collect();
-            bail!("no overlay `{}` in {}; there are: {}", self.overlay, overlays.display(), known.join(", "));
+            bail!(
+                "no overlay `{}` in {}; there are: {}",
+                self.overlay,
+                overlays.display(),
+                known.join(", ")
+            );
         }
         Ok((manifest, overlay))
     }
@@ -155,10 +180,18 @@ impl Deploy {
             println!("Dry run: nothing is built, pushed or applied.");
             match &spin {
                 Some(spin) => println!("Would build and push with {}", spin.display()),
-                None => println!("Would build with scripts/build-wasm and push with kdeploy's own OCI push (no Spin found)"),
+                None => println!(
+                    "Would build with scripts/build-wasm and push with kdeploy's own OCI push (no Spin found)"
+                ),
             }
-            println!("Would push {} (dependencies composed into the gateway)", target.tagged());
-            println!("Would apply overlay {}, with the pushed digest in place of the tag:\n", self.app.overlay);
+            println!(
+                "Would push {} (dependencies composed into the gateway)",
+                target.tagged()
+            );
+            println!(
+                "Would apply overlay {}, with the pushed digest in place of the tag:\n",
+                self.app.overlay
+            );
             let (_dir, rendered) = render_overlay(&kubectl, &overlay, &target.tagged(), None)?;
             print!("{}", std::fs::read_to_string(rendered)?);
             return Ok(());
@@ -191,7 +224,11 @@ impl Deploy {
                 pushed_digest(&output).context("`spin registry push` reported no digest")?
             }
             None => {
-                let image = oci::assemble(&manifest, oci::composed_components(&manifest)?, &oci::now_rfc3339());
+                let image = oci::assemble(
+                    &manifest,
+                    oci::composed_components(&manifest)?,
+                    &oci::now_rfc3339(),
+                );
                 oci::push(&image, &target, self.insecure)
                     .with_context(|| format!("cannot push {}", target.tagged()))?
             }
@@ -231,10 +268,15 @@ fn render_overlay(
 ) -> Result<(tempfile::TempDir, PathBuf)> {
     // kustomize takes no absolute paths: the wrapper reaches the overlay
     // relatively, from <app>/target/<temporary>/.
-    let app_dir = overlay.ancestors().nth(3).expect("overlays live in <app>/k8s/overlays/<name>");
+    let app_dir = overlay
+        .ancestors()
+        .nth(3)
+        .expect("overlays live in <app>/k8s/overlays/<name>");
     let scratch = app_dir.join("target");
     std::fs::create_dir_all(&scratch)?;
-    let dir = tempfile::Builder::new().prefix("kdeploy-").tempdir_in(&scratch)?;
+    let dir = tempfile::Builder::new()
+        .prefix("kdeploy-")
+        .tempdir_in(&scratch)?;
     let relative = Path::new("../..").join(overlay.strip_prefix(app_dir)?);
     std::fs::write(
         dir.path().join("kustomization.yaml"),
@@ -250,7 +292,12 @@ fn render_overlay(
 /// and the operator's webhooks check everything), then for real.
 fn apply(kubectl: &Kubectl, overlay: &Path, image: &str, previous: Option<&str>) -> Result<()> {
     let (_dir, rendered) = render_overlay(kubectl, overlay, image, previous)?;
-    kubectl.run(["apply".as_ref(), "--dry-run=server".as_ref(), "-f".as_ref(), rendered.as_os_str()])?;
+    kubectl.run([
+        "apply".as_ref(),
+        "--dry-run=server".as_ref(),
+        "-f".as_ref(),
+        rendered.as_os_str(),
+    ])?;
     kubectl.run(["apply".as_ref(), "-f".as_ref(), rendered.as_os_str()])
 }
 
@@ -264,8 +311,17 @@ fn verify(kubectl: &Kubectl, namespace: &str, timeout: &str) -> Result<(), Strin
     for name in render::spinapp_names(&spinapps) {
         let deployment = format!("deployment/{name}");
         kubectl
-            .run(["wait", "--for=create", &deployment, "-n", namespace, &timeout])
-            .and_then(|()| kubectl.run(["rollout", "status", &deployment, "-n", namespace, &timeout]))
+            .run([
+                "wait",
+                "--for=create",
+                &deployment,
+                "-n",
+                namespace,
+                &timeout,
+            ])
+            .and_then(|()| {
+                kubectl.run(["rollout", "status", &deployment, "-n", namespace, &timeout])
+            })
             .map_err(|error| format!("the rollout of {deployment} did not finish: {error:#}"))?;
     }
     println!("Smoke-testing every route...");
@@ -273,7 +329,13 @@ fn verify(kubectl: &Kubectl, namespace: &str, timeout: &str) -> Result<(), Strin
 }
 
 /// The success report: image, digest and where to reach the app.
-fn report(kubectl: &Kubectl, namespace: &str, overlay: &str, image: &str, digest: &str) -> Result<()> {
+fn report(
+    kubectl: &Kubectl,
+    namespace: &str,
+    overlay: &str,
+    image: &str,
+    digest: &str,
+) -> Result<()> {
     println!("\nDeployed car-ml (overlay {overlay}) to namespace {namespace}.");
     println!("Image:  {image}\nDigest: {digest}");
     let urls = render::ingress_urls(&kubectl.get_json("ingress", namespace)?);
@@ -283,7 +345,9 @@ fn report(kubectl: &Kubectl, namespace: &str, overlay: &str, image: &str, digest
     for url in urls {
         println!("URL:    {url}");
     }
-    println!("Or:     kubectl -n {namespace} port-forward svc/gateway 8080:80, then http://localhost:8080/");
+    println!(
+        "Or:     kubectl -n {namespace} port-forward svc/gateway 8080:80, then http://localhost:8080/"
+    );
     Ok(())
 }
 
@@ -308,7 +372,12 @@ impl Undeploy {
         let dir = tempfile::tempdir()?;
         let rendered = dir.path().join("rendered.yaml");
         std::fs::write(&rendered, kubectl.kustomize(&overlay)?)?;
-        kubectl.run(["delete".as_ref(), "--ignore-not-found".as_ref(), "-f".as_ref(), rendered.as_os_str()])?;
+        kubectl.run([
+            "delete".as_ref(),
+            "--ignore-not-found".as_ref(),
+            "-f".as_ref(),
+            rendered.as_os_str(),
+        ])?;
         println!("Removed car-ml (overlay {}).", self.app.overlay);
         Ok(())
     }

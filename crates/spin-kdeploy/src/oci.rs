@@ -68,7 +68,12 @@ pub fn composed_components(manifest: &Manifest) -> Result<BTreeMap<String, Vec<u
     manifest
         .component
         .keys()
-        .map(|id| Ok((id.clone(), wasm_harness::compose::from_manifest(manifest, id)?)))
+        .map(|id| {
+            Ok((
+                id.clone(),
+                wasm_harness::compose::from_manifest(manifest, id)?,
+            ))
+        })
         .collect()
 }
 
@@ -141,11 +146,18 @@ pub fn locked_app(manifest: &Manifest, layer_digests: &BTreeMap<String, String>)
 
 /// The image of the app whose composed components are `components`, with
 /// Spin's annotations (`created` is when the image is made).
-pub fn assemble(manifest: &Manifest, components: BTreeMap<String, Vec<u8>>, created: &str) -> Image {
+pub fn assemble(
+    manifest: &Manifest,
+    components: BTreeMap<String, Vec<u8>>,
+    created: &str,
+) -> Image {
     let mut layers: Vec<Blob> = Vec::new();
     let mut layer_digests = BTreeMap::new();
     for (id, wasm) in components {
-        let layer = Blob { media_type: WASM_LAYER_MEDIA_TYPE, data: wasm };
+        let layer = Blob {
+            media_type: WASM_LAYER_MEDIA_TYPE,
+            data: wasm,
+        };
         layer_digests.insert(id, layer.digest());
         if !layers.contains(&layer) {
             layers.push(layer);
@@ -185,7 +197,11 @@ pub fn assemble(manifest: &Manifest, components: BTreeMap<String, Vec<u8>>, crea
         "annotations": annotations,
     }))
     .expect("JSON serializes");
-    Image { layers, config, manifest }
+    Image {
+        layers,
+        config,
+        manifest,
+    }
 }
 
 /// Now, as Spin's `created` annotation writes it (RFC 3339, UTC).
@@ -193,11 +209,18 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
-/// Pushes `image` to `reference` anonymously, over plain HTTP when `insecure`
-/// (a local registry) and HTTPS otherwise; returns the image digest.
+/// Pushes `image` to `reference` anonymously over plain HTTP, which `insecure`
+/// must allow (a local registry); returns the image digest. Registries behind
+/// TLS and logins are Spin's to push to.
 pub fn push(image: &Image, reference: &ImageRef, insecure: bool) -> Result<String> {
-    let scheme = if insecure { "http" } else { "https" };
-    let origin = format!("{scheme}://{}", reference.registry);
+    if !insecure {
+        bail!(
+            "kdeploy's own push speaks plain HTTP only: pass --insecure for a local registry, \
+             or install Spin to push to {}",
+            reference.registry
+        );
+    }
+    let origin = format!("http://{}", reference.registry);
     let base = format!("{origin}/v2/{}", reference.repository);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -241,7 +264,10 @@ pub fn push(image: &Image, reference: &ImageRef, insecure: bool) -> Result<Strin
             .header("content-type", "application/octet-stream")
             .send(&blob.data[..])?;
         if uploaded.status() != 201 {
-            return Err(explain(uploaded.status().as_u16(), &format!("store blob {digest}")));
+            return Err(explain(
+                uploaded.status().as_u16(),
+                &format!("store blob {digest}"),
+            ));
         }
     }
     let stored = agent
@@ -282,13 +308,24 @@ mod tests {
         let types: Vec<&str> = image.layers.iter().map(|layer| layer.media_type).collect();
         assert_eq!(
             types,
-            [WASM_LAYER_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE, SPIN_APPLICATION_MEDIA_TYPE]
+            [
+                WASM_LAYER_MEDIA_TYPE,
+                WASM_LAYER_MEDIA_TYPE,
+                WASM_LAYER_MEDIA_TYPE,
+                SPIN_APPLICATION_MEDIA_TYPE
+            ]
         );
         let manifest: Value = serde_json::from_slice(&image.manifest).unwrap();
         assert_eq!(manifest["mediaType"], OCI_MANIFEST_MEDIA_TYPE);
         assert_eq!(manifest["config"]["mediaType"], OCI_CONFIG_MEDIA_TYPE);
-        assert_eq!(manifest["annotations"]["org.opencontainers.image.title"], "car-ml");
-        assert_eq!(manifest["annotations"]["org.opencontainers.image.version"], "0.1.0");
+        assert_eq!(
+            manifest["annotations"]["org.opencontainers.image.title"],
+            "car-ml"
+        );
+        assert_eq!(
+            manifest["annotations"]["org.opencontainers.image.version"],
+            "0.1.0"
+        );
         assert_eq!(manifest["layers"][3]["digest"], image.layers[3].digest());
     }
 

@@ -97,7 +97,10 @@ pub fn pushed_digest(spin_output: &str) -> Option<String> {
 /// `sha256:` and 64 lower-case hex digits.
 pub fn is_sha256_digest(text: &str) -> bool {
     text.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -121,7 +124,10 @@ mod tests {
         assert_eq!(image.tag, "0.1.0");
         let tagged = ImageRef::parse("127.0.0.1:5000/car-ml:test", "0.1.0").unwrap();
         assert_eq!(tagged.tag, "test");
-        assert_eq!(tagged.with_digest(DIGEST), format!("127.0.0.1:5000/car-ml@{DIGEST}"));
+        assert_eq!(
+            tagged.with_digest(DIGEST),
+            format!("127.0.0.1:5000/car-ml@{DIGEST}")
+        );
     }
 
     #[test]
@@ -154,7 +160,10 @@ mod tests {
     fn the_digest_is_read_from_spin_registry_push_output() {
         let output = format!("Pushing app to the Registry...\nPushed with digest {DIGEST}\n");
         assert_eq!(pushed_digest(&output).as_deref(), Some(DIGEST));
-        assert_eq!(pushed_digest("Pushed; the registry did not return the digest\n"), None);
+        assert_eq!(
+            pushed_digest("Pushed; the registry did not return the digest\n"),
+            None
+        );
         assert_eq!(pushed_digest("Pushed with digest sha256:abc\n"), None);
     }
 }

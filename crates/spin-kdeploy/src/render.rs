@@ -20,9 +20,8 @@ pub const PREVIOUS_IMAGE_ANNOTATION: &str = "deploy.car-ml/previous-image";
 pub fn wrapper_kustomization(overlay: &Path, image: &str, previous: Option<&str>) -> String {
     // JSON strings are YAML strings: quoting every value this way is safe.
     let quoted = |text: &str| Value::from(text).to_string();
-    let mut patch = format!(
-        "apiVersion: core.spinkube.dev/v1alpha1\nkind: SpinApp\nmetadata:\n  name: any\n"
-    );
+    let mut patch =
+        format!("apiVersion: core.spinkube.dev/v1alpha1\nkind: SpinApp\nmetadata:\n  name: any\n");
     if let Some(previous) = previous {
         patch += &format!(
             "  annotations:\n    {PREVIOUS_IMAGE_ANNOTATION}: {}\n",
@@ -30,7 +29,10 @@ pub fn wrapper_kustomization(overlay: &Path, image: &str, previous: Option<&str>
         );
     }
     patch += &format!("spec:\n  image: {}\n", quoted(image));
-    let indented: String = patch.lines().map(|line| format!("      {line}\n")).collect();
+    let indented: String = patch
+        .lines()
+        .map(|line| format!("      {line}\n"))
+        .collect();
     format!(
         "# Written by `spin kdeploy`: {overlay} with the pushed image.\n\
          apiVersion: kustomize.config.k8s.io/v1beta1\n\
@@ -96,13 +98,25 @@ mod tests {
 
     #[test]
     fn the_wrapper_pins_every_spinapp_to_the_image_and_records_the_previous_one() {
-        let text = wrapper_kustomization(Path::new("../../k8s/overlays/laptop"), IMAGE, Some(BEFORE));
-        assert!(text.contains("resources:\n  - \"../../k8s/overlays/laptop\"\n"), "{text}");
-        assert!(text.contains("sortOptions:\n  order: fifo\n"), "{text}");
-        assert!(text.contains("  - target:\n      kind: SpinApp\n"), "{text}");
-        assert!(text.contains(&format!("        image: \"{IMAGE}\"\n")), "{text}");
+        let text =
+            wrapper_kustomization(Path::new("../../k8s/overlays/laptop"), IMAGE, Some(BEFORE));
         assert!(
-            text.contains(&format!("          {PREVIOUS_IMAGE_ANNOTATION}: \"{BEFORE}\"\n")),
+            text.contains("resources:\n  - \"../../k8s/overlays/laptop\"\n"),
+            "{text}"
+        );
+        assert!(text.contains("sortOptions:\n  order: fifo\n"), "{text}");
+        assert!(
+            text.contains("  - target:\n      kind: SpinApp\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("        image: \"{IMAGE}\"\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "          {PREVIOUS_IMAGE_ANNOTATION}: \"{BEFORE}\"\n"
+            )),
             "{text}"
         );
     }
@@ -138,7 +152,10 @@ mod tests {
         ]}}}]});
         assert_eq!(
             ingress_urls(&list),
-            ["http://k8s-carml-123.us-east-1.elb.amazonaws.com/", "http://172.18.0.3/"]
+            [
+                "http://k8s-carml-123.us-east-1.elb.amazonaws.com/",
+                "http://172.18.0.3/"
+            ]
         );
         assert!(ingress_urls(&json!({"items": [{"status": {}}]})).is_empty());
     }

@@ -22,8 +22,20 @@ const REVIEW: &str = r#"{"review": "Great car!"}"#;
 
 /// Every route of spin.toml, with the answer its API reference promises.
 pub const CHECKS: &[Check] = &[
-    Check { service: "gateway", method: "GET", path: "/health", body: None, field: "status" },
-    Check { service: "gateway", method: "GET", path: "/api/models", body: None, field: "models" },
+    Check {
+        service: "gateway",
+        method: "GET",
+        path: "/health",
+        body: None,
+        field: "status",
+    },
+    Check {
+        service: "gateway",
+        method: "GET",
+        path: "/api/models",
+        body: None,
+        field: "models",
+    },
     Check {
         service: "gateway",
         method: "POST",
@@ -31,12 +43,48 @@ pub const CHECKS: &[Check] = &[
         body: Some(r#"{"year": 2018, "mileage": 45000, "review": "Great car!"}"#),
         field: "sentiment",
     },
-    Check { service: "gateway", method: "POST", path: "/api/car-value", body: Some(CAR), field: "value_usd" },
-    Check { service: "gateway", method: "POST", path: "/api/review-sentiment", body: Some(REVIEW), field: "label" },
-    Check { service: "car-value", method: "GET", path: "/health/car-value", body: None, field: "status" },
-    Check { service: "car-value", method: "POST", path: "/api/trade", body: Some(CAR), field: "value_usd" },
-    Check { service: "sentiment", method: "GET", path: "/health/sentiment", body: None, field: "status" },
-    Check { service: "sentiment", method: "POST", path: "/api/review", body: Some(REVIEW), field: "label" },
+    Check {
+        service: "gateway",
+        method: "POST",
+        path: "/api/car-value",
+        body: Some(CAR),
+        field: "value_usd",
+    },
+    Check {
+        service: "gateway",
+        method: "POST",
+        path: "/api/review-sentiment",
+        body: Some(REVIEW),
+        field: "label",
+    },
+    Check {
+        service: "car-value",
+        method: "GET",
+        path: "/health/car-value",
+        body: None,
+        field: "status",
+    },
+    Check {
+        service: "car-value",
+        method: "POST",
+        path: "/api/trade",
+        body: Some(CAR),
+        field: "value_usd",
+    },
+    Check {
+        service: "sentiment",
+        method: "GET",
+        path: "/health/sentiment",
+        body: None,
+        field: "status",
+    },
+    Check {
+        service: "sentiment",
+        method: "POST",
+        path: "/api/review",
+        body: Some(REVIEW),
+        field: "label",
+    },
 ];
 
 /// Whether an answer passes `check`: a 200 with a JSON object holding `field`.
@@ -47,7 +95,11 @@ pub fn judge(check: &Check, status: u16, body: &str) -> Result<(), String> {
     }
     match serde_json::from_str::<Value>(body) {
         Ok(json) if json.get(check.field).is_some() => Ok(()),
-        _ => Err(format!("{what} answered without `{}`: {}", check.field, body.trim())),
+        _ => Err(format!(
+            "{what} answered without `{}`: {}",
+            check.field,
+            body.trim()
+        )),
     }
 }
 
@@ -101,8 +153,9 @@ mod tests {
         for trigger in &manifest.trigger.http {
             let route = trigger.route.trim_end_matches("/...");
             assert!(
-                CHECKS.iter().any(|check| check.path.starts_with(route)
-                    && check.service == trigger.component),
+                CHECKS.iter().any(
+                    |check| check.path.starts_with(route) && check.service == trigger.component
+                ),
                 "no smoke check for route {} of {}",
                 trigger.route,
                 trigger.component
@@ -116,17 +169,30 @@ mod tests {
         let router = Router::new(manifest.trigger.http.iter().map(|t| t.route.as_str()));
         for check in CHECKS {
             let index = router.route(check.path).expect("the path is routed");
-            assert_eq!(manifest.trigger.http[index].component, check.service, "{check:?}");
+            assert_eq!(
+                manifest.trigger.http[index].component, check.service,
+                "{check:?}"
+            );
         }
     }
 
     #[test]
     fn an_answer_passes_only_as_a_200_with_the_field() {
         let health = &CHECKS[0];
-        assert_eq!(judge(health, 200, r#"{"status":"ok","service":"gateway"}"#), Ok(()));
+        assert_eq!(
+            judge(health, 200, r#"{"status":"ok","service":"gateway"}"#),
+            Ok(())
+        );
         let error = judge(health, 503, "no healthy upstream").unwrap_err();
-        assert_eq!(error, "GET /health on svc/gateway answered 503: no healthy upstream");
-        assert!(judge(health, 200, r#"{"error":{}}"#).unwrap_err().contains("without `status`"));
+        assert_eq!(
+            error,
+            "GET /health on svc/gateway answered 503: no healthy upstream"
+        );
+        assert!(
+            judge(health, 200, r#"{"error":{}}"#)
+                .unwrap_err()
+                .contains("without `status`")
+        );
         assert!(judge(health, 200, "<html>").is_err());
     }
 }

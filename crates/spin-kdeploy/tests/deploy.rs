@@ -18,16 +18,24 @@ use wasm_harness::App;
 const KDEPLOY: &str = env!("CARGO_BIN_EXE_kdeploy");
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `program` on PATH.
+fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
 }
 
 /// The Spin the plugin is launched by, if this machine has one.
 fn spin() -> Option<PathBuf> {
     static SPIN: OnceLock<Option<PathBuf>> = OnceLock::new();
     SPIN.get_or_init(|| {
-        let spin = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-            .map(|dir| dir.join("spin"))
-            .find(|path| path.is_file());
+        let spin = on_path("spin");
         match &spin {
             Some(spin) => eprintln!("building and pushing with {}", spin.display()),
             None => eprintln!(
@@ -47,7 +55,11 @@ fn k8s_tools() -> &'static Path {
             .arg("--print")
             .output()
             .expect("scripts/setup-k8s-tools runs");
-        assert!(output.status.success(), "run `make setup`: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "run `make setup`: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
     })
 }
@@ -60,7 +72,8 @@ fn healthy_pods() -> &'static str {
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Runtime::new().unwrap();
             runtime.block_on(async {
-                let app = App::load(&repo().join("spin.toml")).expect("the built app loads (make build)");
+                let app =
+                    App::load(&repo().join("spin.toml")).expect("the built app loads (make build)");
                 let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
                 sender.send(server.addr().to_string()).unwrap();
                 std::future::pending::<()>().await;
@@ -99,10 +112,13 @@ struct Registry {
 
 impl Registry {
     fn start() -> Self {
-        let binary = Path::new("/usr/bin/docker-registry");
-        assert!(binary.is_file(), "no docker-registry: run `make setup`");
+        let binary = on_path("docker-registry").expect("no docker-registry: run `make setup`");
         let storage = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let address = format!("127.0.0.1:{port}");
         let config = storage.path().join("config.yml");
         std::fs::write(
@@ -117,19 +133,32 @@ impl Registry {
         // The shell stops the registry when its standard input closes: when
         // this Registry is dropped, or the test process exits however it does.
         let watchdog = Command::new("sh")
-            .args(["-c", r#""$0" serve "$1" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid; wait $pid"#])
+            .args([
+                "-c",
+                r#""$0" serve "$1" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid; wait $pid"#,
+            ])
             .arg(binary)
             .arg(&config)
             .stdin(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let registry = Self { address, watchdog, _storage: storage };
+        let registry = Self {
+            address,
+            watchdog,
+            _storage: storage,
+        };
         let ready = (0..200).any(|_| {
             std::thread::sleep(std::time::Duration::from_millis(50));
-            ureq::get(format!("http://{}/v2/", registry.address)).call().is_ok()
+            ureq::get(format!("http://{}/v2/", registry.address))
+                .call()
+                .is_ok()
         });
-        assert!(ready, "docker-registry did not start on {}", registry.address);
+        assert!(
+            ready,
+            "docker-registry did not start on {}",
+            registry.address
+        );
         registry
     }
 
@@ -149,7 +178,10 @@ impl Registry {
     }
 
     fn blob(&self, digest: &str) -> Vec<u8> {
-        self.get(&format!("car-ml/blobs/{digest}")).into_body().read_to_vec().unwrap()
+        self.get(&format!("car-ml/blobs/{digest}"))
+            .into_body()
+            .read_to_vec()
+            .unwrap()
     }
 }
 
@@ -167,9 +199,10 @@ struct Cluster {
 
 impl Cluster {
     fn new() -> Self {
-        let cluster = Self { dir: tempfile::tempdir().unwrap() };
+        let cluster = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
         std::fs::write(cluster.state_path(), "{}").unwrap();
-        cluster.set_pods(json!({"*": healthy_pods()}));
         // kubectl as the plugin runs it: the fake, with the Python that has PyYAML.
         let shim = cluster.dir.path().join("kubectl");
         std::fs::write(
@@ -181,7 +214,8 @@ impl Cluster {
             ),
         )
         .unwrap();
-        std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
         cluster
     }
 
@@ -206,8 +240,11 @@ impl Cluster {
 
     /// Every kubectl call so far, as argument lists.
     fn calls(&self) -> Vec<Vec<String>> {
-        let log = std::fs::read_to_string(self.dir.path().join("cluster.json.log")).unwrap_or_default();
-        log.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+        let log =
+            std::fs::read_to_string(self.dir.path().join("cluster.json.log")).unwrap_or_default();
+        log.lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
     }
 
     fn image_of(&self, spinapp: &str) -> String {
@@ -272,59 +309,114 @@ fn deployed() -> &'static Deployed {
     DEPLOYED.get_or_init(|| {
         let registry = Registry::start();
         let cluster = Cluster::new();
+        cluster.set_pods(json!({"*": healthy_pods()}));
         let output = deploy(&registry, &cluster);
         let stdout = text(&output.stdout);
-        assert!(output.status.success(), "deploy failed:\n{stdout}\n{}", text(&output.stderr));
+        assert!(
+            output.status.success(),
+            "deploy failed:\n{stdout}\n{}",
+            text(&output.stderr)
+        );
         let digest = stdout
             .lines()
             .find_map(|line| line.strip_prefix("Digest: "))
             .expect("the digest is printed")
             .trim()
             .to_owned();
-        Deployed { registry, cluster, digest, stdout }
+        Deployed {
+            registry,
+            cluster,
+            digest,
+            stdout,
+        }
     })
 }
 
 #[test]
 fn deploy_pushes_the_image_spin_pushes_with_the_models_composed_into_the_gateway() {
     let deployed = deployed();
-    let manifest = deployed.registry.json(&format!("car-ml/manifests/{}", deployed.digest));
-    assert_eq!(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    let manifest = deployed
+        .registry
+        .json(&format!("car-ml/manifests/{}", deployed.digest));
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
     let layers = manifest["layers"].as_array().unwrap();
     let (config, wasm) = layers.split_last().unwrap();
-    assert_eq!(config["mediaType"], "application/vnd.fermyon.spin.application.v1+config");
+    assert_eq!(
+        config["mediaType"],
+        "application/vnd.fermyon.spin.application.v1+config"
+    );
     assert_eq!(wasm.len(), 3, "a layer per component");
-    assert!(wasm.iter().all(|layer| layer["mediaType"] == "application/vnd.wasm.content.layer.v1+wasm"));
+    assert!(
+        wasm.iter()
+            .all(|layer| layer["mediaType"] == "application/vnd.wasm.content.layer.v1+wasm")
+    );
 
-    let locked: Value = serde_json::from_slice(&deployed.registry.blob(config["digest"].as_str().unwrap())).unwrap();
-    let gateway = locked["components"].as_array().unwrap().iter().find(|c| c["id"] == "gateway").unwrap();
-    assert!(gateway.get("dependencies").is_none(), "composition resolved the dependencies");
-    let gateway_wasm = deployed.registry.blob(gateway["source"]["digest"].as_str().unwrap());
-    let imports = wasm_harness::compose::interfaces(&gateway_wasm).unwrap().imports;
-    assert!(imports.iter().all(|import| import.starts_with("wasi:")), "the gateway still imports {imports:?}");
+    let locked: Value =
+        serde_json::from_slice(&deployed.registry.blob(config["digest"].as_str().unwrap()))
+            .unwrap();
+    let gateway = locked["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "gateway")
+        .unwrap();
+    assert!(
+        gateway.get("dependencies").is_none(),
+        "composition resolved the dependencies"
+    );
+    let gateway_wasm = deployed
+        .registry
+        .blob(gateway["source"]["digest"].as_str().unwrap());
+    let imports = wasm_harness::compose::interfaces(&gateway_wasm)
+        .unwrap()
+        .imports;
+    assert!(
+        imports.iter().all(|import| import.starts_with("wasi:")),
+        "the gateway still imports {imports:?}"
+    );
 }
 
 #[test]
 fn deploy_pins_every_spinapp_to_the_pushed_digest() {
     let deployed = deployed();
     // Pushed under the app's version (later tests move that tag on).
-    let pushed = deployed.registry.get(&format!("car-ml/manifests/{}", deployed.digest));
+    let pushed = deployed
+        .registry
+        .get(&format!("car-ml/manifests/{}", deployed.digest));
     let manifest: Value = serde_json::from_reader(pushed.into_body().into_reader()).unwrap();
-    assert_eq!(manifest["annotations"]["org.opencontainers.image.version"], "0.1.0");
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.version"],
+        "0.1.0"
+    );
     for spinapp in ["gateway", "car-value", "sentiment"] {
         assert_eq!(deployed.cluster.image_of(spinapp), deployed.image());
     }
-    assert!(deployed.stdout.contains(&format!("Image:  {}", deployed.image())));
+    assert!(
+        deployed
+            .stdout
+            .contains(&format!("Image:  {}", deployed.image()))
+    );
 }
 
 #[test]
 fn deploy_applies_after_a_server_side_dry_run_in_the_given_context() {
     let calls = deployed().cluster.calls();
-    let applies: Vec<_> = calls.iter().filter(|call| call.contains(&"apply".to_owned())).collect();
+    let applies: Vec<_> = calls
+        .iter()
+        .filter(|call| call.contains(&"apply".to_owned()))
+        .collect();
     assert_eq!(applies.len(), 2, "{applies:?}");
     assert!(applies[0].contains(&"--dry-run=server".to_owned()));
     assert!(!applies[1].iter().any(|arg| arg.starts_with("--dry-run")));
-    assert!(calls.iter().all(|call| call[..2] == ["--context", "test-cluster"]), "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .all(|call| call[..2] == ["--context", "test-cluster"]),
+        "{calls:?}"
+    );
 }
 
 #[test]
@@ -338,21 +430,38 @@ fn deploy_waits_for_each_rollout_then_smoke_tests_every_service_through_a_port_f
             .unwrap_or_else(|| panic!("no `{verb} {target}` in {calls:?}"))
     };
     for service in ["gateway", "car-value", "sentiment"] {
-        assert!(position("status", &format!("deployment/{service}")) < position("port-forward", &format!("svc/{service}")));
+        assert!(
+            position("status", &format!("deployment/{service}"))
+                < position("port-forward", &format!("svc/{service}"))
+        );
     }
-    for route in ["GET /health ", "POST /api/car-analysis", "POST /api/trade", "POST /api/review "] {
-        assert!(deployed.stdout.contains(&format!("ok  {route}")), "{route} not smoke-tested:\n{}", deployed.stdout);
+    for route in [
+        "GET /health ",
+        "POST /api/car-analysis",
+        "POST /api/trade",
+        "POST /api/review ",
+    ] {
+        assert!(
+            deployed.stdout.contains(&format!("ok  {route}")),
+            "{route} not smoke-tested:\n{}",
+            deployed.stdout
+        );
     }
 }
 
 #[test]
 fn status_shows_each_services_image_and_replicas() {
     let deployed = deployed();
-    let output = deployed.cluster.kdeploy(&["status", "--context", "test-cluster"]);
+    let output = deployed
+        .cluster
+        .kdeploy(&["status", "--context", "test-cluster"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     for service in ["gateway", "car-value", "sentiment"] {
-        let row = stdout.lines().find(|line| line.starts_with(service)).unwrap_or_else(|| panic!("{stdout}"));
+        let row = stdout
+            .lines()
+            .find(|line| line.starts_with(service))
+            .unwrap_or_else(|| panic!("{stdout}"));
         assert!(row.contains(" 1/1 "), "{row}");
         assert!(row.contains("1-3, "), "the laptop autoscaler: {row}");
         assert!(row.ends_with(&deployed.image()), "{row}");
@@ -365,7 +474,12 @@ fn undeploy_removes_the_app_and_its_namespace() {
     let output = cluster.kdeploy(&["undeploy", "--overlay", "laptop"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let state = cluster.state();
-    let left: Vec<&String> = state.as_object().unwrap().values().flat_map(|objs| objs.as_object().unwrap().keys()).collect();
+    let left: Vec<&String> = state
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|objs| objs.as_object().unwrap().keys())
+        .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
@@ -377,8 +491,14 @@ fn a_failed_smoke_test_rolls_back_to_the_previous_digest() {
     let output = deploy(&before.registry, &cluster);
     let stderr = text(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains(&format!("Rolling back to {}", before.image())), "{stderr}");
-    assert!(stderr.contains("Why: GET /health on svc/gateway answered 503"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("Rolling back to {}", before.image())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Why: GET /health on svc/gateway answered 503"),
+        "{stderr}"
+    );
     assert_eq!(cluster.image_of("gateway"), before.image());
     let failed = cluster.state()["SpinApp"]["car-ml/gateway"]["metadata"]["annotations"]
         ["deploy.car-ml/previous-image"]
@@ -408,19 +528,38 @@ fn a_failed_first_deployment_says_there_is_nothing_to_roll_back_to() {
     let output = deploy(&registry, &cluster);
     let stderr = text(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("There is no earlier version to roll back to"), "{stderr}");
+    assert!(
+        stderr.contains("There is no earlier version to roll back to"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn dry_run_prints_the_rendered_overlay_and_changes_nothing() {
     let registry = Registry::start();
     let cluster = Cluster::new();
-    let output = cluster.kdeploy(&["deploy", "--registry", &registry.repository(), "--overlay", "eks", "--dry-run"]);
+    let output = cluster.kdeploy(&[
+        "deploy",
+        "--registry",
+        &registry.repository(),
+        "--overlay",
+        "eks",
+        "--dry-run",
+    ]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(stdout.contains(&format!("Would push {}:0.1.0", registry.repository())), "{stdout}");
-    assert!(stdout.contains(&format!("image: {}:0.1.0", registry.repository())), "{stdout}");
-    assert!(stdout.contains("minReplicas: 10"), "the eks overlay: {stdout}");
+    assert!(
+        stdout.contains(&format!("Would push {}:0.1.0", registry.repository())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("image: {}:0.1.0", registry.repository())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("minReplicas: 10"),
+        "the eks overlay: {stdout}"
+    );
     assert_eq!(registry.json("_catalog")["repositories"], json!([]));
     assert_eq!(cluster.state(), json!({}));
 }
