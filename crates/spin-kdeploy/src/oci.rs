@@ -278,10 +278,10 @@ pub fn push(image: &Image, reference: &ImageRef, insecure: bool) -> Result<Strin
         return Err(explain(stored.status().as_u16(), "store the manifest"));
     }
     let digest = image.digest();
-    if let Some(reported) = stored.headers().get("docker-content-digest") {
-        if reported.to_str().ok() != Some(digest.as_str()) {
-            bail!("the registry stored the manifest as {reported:?}, not {digest}");
-        }
+    if let Some(reported) = stored.headers().get("docker-content-digest")
+        && reported.to_str().ok() != Some(digest.as_str())
+    {
+        bail!("the registry stored the manifest as {reported:?}, not {digest}");
     }
     Ok(digest)
 }

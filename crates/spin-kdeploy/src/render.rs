@@ -20,8 +20,9 @@ pub const PREVIOUS_IMAGE_ANNOTATION: &str = "deploy.car-ml/previous-image";
 pub fn wrapper_kustomization(overlay: &Path, image: &str, previous: Option<&str>) -> String {
     // JSON strings are YAML strings: quoting every value this way is safe.
     let quoted = |text: &str| Value::from(text).to_string();
-    let mut patch =
-        format!("apiVersion: core.spinkube.dev/v1alpha1\nkind: SpinApp\nmetadata:\n  name: any\n");
+    let mut patch = String::from(
+        "apiVersion: core.spinkube.dev/v1alpha1\nkind: SpinApp\nmetadata:\n  name: any\n",
+    );
     if let Some(previous) = previous {
         patch += &format!(
             "  annotations:\n    {PREVIOUS_IMAGE_ANNOTATION}: {}\n",
