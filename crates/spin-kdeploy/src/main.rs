@@ -19,7 +19,7 @@ use wasm_harness::manifest::Manifest;
 
 /// Deploy car-ml to a SpinKube cluster: build, push, apply, verify, roll back.
 #[derive(Parser)]
-#[command(name = "spin kdeploy", version)]
+#[command(name = "spin kdeploy", bin_name = "spin kdeploy", version)]
 struct Cli {
     #[command(subcommand)]
     command: Commands,
