@@ -1,5 +1,5 @@
 # Everyday commands; see README.md.
-.PHONY: setup build serve test train eval bench
+.PHONY: setup build serve test train eval bench plugin
 
 # Installs the Wasm toolchain pieces and test tools this machine lacks.
 setup:
@@ -38,3 +38,8 @@ train:
 eval:
 	cargo run --profile host -p car-value-training --bin eval
 	cargo run --profile host -p sentiment-training --bin eval
+
+# Builds the kdeploy Spin plugin and installs it into Spin (when Spin is
+# installed), for `SPIN_DEPLOY_PLUGIN=kdeploy spin deploy`; see docs/DEPLOY.md.
+plugin:
+	scripts/spin-plugin

@@ -12,7 +12,9 @@ pub mod capabilities;
 pub mod compose;
 pub mod manifest;
 pub mod router;
+#[cfg(feature = "server")]
 pub mod server;
 
 pub use manifest::Manifest;
+#[cfg(feature = "server")]
 pub use server::{App, MemoryReset, Server};

@@ -22,6 +22,8 @@ pub struct Manifest {
 #[derive(Debug, Deserialize)]
 pub struct Application {
     pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +42,7 @@ pub struct HttpTrigger {
 /// One `[component.<id>]`.
 #[derive(Debug, Deserialize)]
 pub struct Component {
+    pub description: Option<String>,
     /// Path of the `.wasm` file, relative to the manifest.
     pub source: PathBuf,
     #[serde(default)]
