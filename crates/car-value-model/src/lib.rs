@@ -238,19 +238,6 @@ const FIELD_TABLES: [FieldTable; 6] = [
     },
 ];
 
-/// The numeric terms of the model (same formula as
-/// `car_value_training::features::numeric`): age with bends at the knots,
-/// and mileage in units of 10,000 miles.
-fn numeric(age: f64, mileage: f64) -> [f64; 5] {
-    [
-        age,
-        (age - AGE_KNOTS[0]).max(0.0),
-        (age - AGE_KNOTS[1]).max(0.0),
-        (age - AGE_KNOTS[2]).max(0.0),
-        mileage / 10_000.0,
-    ]
-}
-
 /// Validates `car` and estimates its value.
 ///
 /// Checks run in this order and the first failure is returned: year,
@@ -272,7 +259,9 @@ pub fn estimate(car: &Car) -> Result<Estimate, CarValueError> {
 
     let mut extrapolation = Vec::new();
     let (year_rows, mileage_low, mileage_high) = YEARS[(car.year - MIN_YEAR) as usize];
-    if !(TRAINING_MIN_YEAR..=TRAINING_MAX_YEAR).contains(&car.year) {
+    if car.year < TRAINING_MIN_YEAR {
+        extrapolation.push(REASON_YEAR_BEFORE);
+    } else if car.year > TRAINING_MAX_YEAR {
         extrapolation.push(REASON_YEAR_OUTSIDE);
     } else if (year_rows as usize) < MIN_LEVEL_ROWS {
         extrapolation.push(REASON_THIN_YEAR);
@@ -286,6 +275,7 @@ pub fn estimate(car: &Car) -> Result<Estimate, CarValueError> {
     // Column of each modelled field given, and which model of the family.
     let mut columns = [None; 5];
     let mut index = 0;
+    let mut branded = None;
     let given = [
         &car.model,
         &car.condition,
@@ -314,35 +304,58 @@ pub fn estimate(car: &Car) -> Result<Estimate, CarValueError> {
             });
         };
         let (column, reason) = table.levels[position];
-        if let Some(k) = table.modelled {
-            columns[k] = Some(column);
-            index |= 1 << k;
-            extrapolation.extend(reason);
+        match table.modelled {
+            Some(k) => {
+                columns[k] = Some(column);
+                index |= 1 << k;
+                extrapolation.extend(reason);
+                if k == 0 {
+                    let (first, last, reason) = MODEL_SPANS[position];
+                    if !(first..=last).contains(&car.year) {
+                        extrapolation.push(reason);
+                    }
+                }
+            }
+            None => {
+                branded = BRANDED
+                    .iter()
+                    .find(|(title, _, _)| title.eq_ignore_ascii_case(value));
+                extrapolation.extend(branded.map(|(_, _, reason)| *reason));
+            }
         }
     }
 
+    // Summed in the training crate's order (`Family::log_value`), so the
+    // result is the same to the last bit.
     let sub = &MODELS[index];
-    let age = f64::from(AGE_BASE_YEAR - car.year);
-    // Summed in the training crate's column order, so the result is the
-    // same to the last bit.
-    let mut sum = 0.0;
-    for (w, x) in sub.numeric.iter().zip(numeric(age, car.mileage)) {
-        sum += w * x;
-    }
-    for (coefs, column) in sub.fields.iter().zip(columns) {
+    let year = car.year.clamp(CURVE_YEARS.0, CURVE_YEARS.1);
+    let years = (CURVE_YEARS.1 - CURVE_YEARS.0 + 1) as usize;
+    let line = columns[0].unwrap_or(0);
+    let (a, e) = sub.curve[line * years + (year - CURVE_YEARS.0) as usize];
+    let m = car.mileage / 10_000.0;
+    // Between the log-values at 0 miles and at the ceiling, a weighted sum:
+    // non-decreasing in `a` and `e` even after rounding, so an older car
+    // (whose `a` and `e` are no higher) is never valued higher.
+    let t = m / CURVE_MILEAGE_10K;
+    let mut fit = a * (1.0 - t) + e * t;
+    fit += sub.bends[0] * (m - MILEAGE_KNOTS_10K[0]).max(0.0);
+    for (coefs, column) in sub.fields.iter().zip(columns).skip(1) {
         if let Some(c) = column {
-            sum += coefs[c];
+            fit += coefs[c];
         }
     }
-    if let Some(c) = columns[0] {
-        sum += sub.model_age[c] * (age - AGE_CENTER);
+    if let (Some(line), Some(fuel)) = (columns[0], columns[2]) {
+        fit += sub.pairs[line * FUEL_COLUMNS + fuel];
     }
-    let fit = sub.intercept + sum;
     let band = AGE_BAND_STARTS
         .iter()
-        .filter(|&&start| AGE_BASE_YEAR - car.year >= start)
+        .filter(|&&start| AGE_BASE_YEAR - year >= start)
         .count();
-    let [q_low, q_mid, q_high] = sub.quantiles[band];
+    let [low, high] = sub.offsets[band];
+    let [q_low, q_mid, q_high] = match branded {
+        Some((_, log_ratio, _)) => *log_ratio,
+        None => [low, 0.0, high],
+    };
     let dollars = |q: f64| (fit + q).exp().max(MIN_VALUE_USD).round();
     Ok(Estimate {
         value_usd: dollars(q_mid),
