@@ -271,8 +271,9 @@ pub struct Curves {
     /// Per `model` column × `fuel` column (row-major); empty unless the set
     /// has both.
     pub pairs: Vec<f64>,
-    /// Per age band: `q10 − q50` and `q90 − q50`, the interval around the
-    /// estimate.
+    /// Per age band: the interval around the estimate, as log offsets
+    /// (the [`INTERVAL_PERCENTILES`] of out-of-fold residuals of the
+    /// served estimate, see `calibrate`).
     pub offsets: [[f64; 2]; AGE_BANDS],
 }
 
@@ -358,6 +359,7 @@ impl Curves {
         } else {
             Vec::new()
         };
+        // Replaced by `calibrate`; the raw fit's out-of-fold spread until then.
         let offsets = fitted.quantiles.map(|[lo, mid, hi]| [lo - mid, hi - mid]);
         Curves {
             points,
@@ -365,6 +367,64 @@ impl Curves {
             fields,
             pairs,
             offsets,
+        }
+    }
+}
+
+impl Curves {
+    /// The log-value of a car of a training `year` with the `columns` of
+    /// the modelled fields given (in [`Field::MODELLED`] order), summed in
+    /// the order `car-value-model` sums.
+    pub fn log_value(
+        &self,
+        layout: &Layout,
+        year: i32,
+        mileage: f64,
+        columns: &[Option<usize>],
+    ) -> f64 {
+        let line = columns[0].unwrap_or(0);
+        let (a, e) = self.points[line][(year - layout.years.0) as usize];
+        let m = mileage / 10_000.0;
+        let t = m / CURVE_MILEAGE_10K;
+        let mut fit = a * (1.0 - t) + e * t;
+        fit += self.bends[0] * (m - MILEAGE_KNOTS_10K[0]).max(0.0);
+        for (k, column) in columns.iter().enumerate().skip(1) {
+            if let Some(c) = column {
+                fit += self.fields[k][*c];
+            }
+        }
+        if let (Some(line), Some(fuel)) = (columns[0], columns[2]) {
+            fit += self.pairs[line * layout.levels(Field::Fuel).width() + fuel];
+        }
+        fit
+    }
+
+    /// Sets the interval's offsets from the out-of-fold residuals of what
+    /// is served: each row's out-of-fold linear prediction, moved as the
+    /// fitted curves move the full fit's (the median residual and the
+    /// monotone adjustment), so that the interval is calibrated on the
+    /// estimate the service gives rather than on the raw linear fit.
+    fn calibrate(&mut self, p: &Prepared, rows: &[CleanRow], set: FieldSet, fitted: &Fitted) {
+        let mut residuals: Vec<Vec<f64>> = vec![Vec::new(); AGE_BANDS];
+        for (i, row) in rows.iter().enumerate() {
+            let columns: Vec<Option<usize>> = Field::MODELLED
+                .into_iter()
+                .map(|f| {
+                    set.contains(f)
+                        .then(|| p.layout.levels(f).column_of(f.of(row)))
+                        .flatten()
+                })
+                .collect();
+            let served = self.log_value(&p.layout, row.year, row.mileage, &columns);
+            let shift = served - fitted.linear.predict(&p.x[i]);
+            residuals[p.band[i]].push(p.y[i] - (fitted.out_of_fold[i] + shift));
+        }
+        for (offsets, mut r) in self.offsets.iter_mut().zip(residuals) {
+            r.sort_by(f64::total_cmp);
+            *offsets = [
+                percentile(&r, INTERVAL_PERCENTILES[0]),
+                percentile(&r, INTERVAL_PERCENTILES[2]),
+            ];
         }
     }
 }
@@ -514,7 +574,8 @@ pub fn train_family_with(
             } else {
                 std::slice::from_ref(&all_lines)
             };
-            let curves = Curves::build(&prepared.layout, set, &fitted, counts);
+            let mut curves = Curves::build(&prepared.layout, set, &fitted, counts);
+            curves.calibrate(&prepared, rows, set, &fitted);
             Ok(SubModel {
                 set,
                 fitted,
@@ -561,20 +622,7 @@ impl Family {
             .fold(FieldSet::NONE, |s, (f, _)| s.with(f));
         let curves = &self.model(set).curves;
         let year = self.layout.clamp_year(year);
-        let line = columns[0].unwrap_or(0);
-        let (a, e) = curves.points[line][(year - self.layout.years.0) as usize];
-        let m = mileage / 10_000.0;
-        let t = m / CURVE_MILEAGE_10K;
-        let mut fit = a * (1.0 - t) + e * t;
-        fit += curves.bends[0] * (m - MILEAGE_KNOTS_10K[0]).max(0.0);
-        for (k, column) in columns.iter().enumerate().skip(1) {
-            if let Some(c) = column {
-                fit += curves.fields[k][*c];
-            }
-        }
-        if let (Some(line), Some(fuel)) = (columns[0], columns[2]) {
-            fit += curves.pairs[line * self.layout.levels(Field::Fuel).width() + fuel];
-        }
+        let fit = curves.log_value(&self.layout, year, mileage, &columns);
         (fit, curves.offsets[age_band(year)])
     }
 

@@ -10,6 +10,55 @@ pub const UCI_FILE: &str = "sentiment/uci_amazon_imdb.tsv";
 /// The Rotten Tomatoes snippets file, relative to the data folder.
 pub const RT_FILE: &str = "sentiment/rotten_tomatoes.tsv";
 
+/// The car-review challenge set, relative to the data folder: short
+/// sentences about cars, written and labelled for this project, never
+/// trained on (see `data/README.md`).
+pub const CHALLENGE_FILE: &str = "sentiment/car_reviews_challenge.tsv";
+
+/// A sentence of the challenge set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengeRow {
+    /// What it tests: `negation`, `contrast`, `absence`, `faults`, `plain`,
+    /// `service` or `emoji`.
+    pub category: String,
+    pub positive: bool,
+    pub text: String,
+}
+
+/// Parses the challenge set (`category TAB label TAB text`, header line
+/// first).
+pub fn parse_challenge(text: &str) -> Result<Vec<ChallengeRow>> {
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, "category\tlabel\ttext")) => {}
+        other => bail!("{CHALLENGE_FILE}: unexpected header {other:?}"),
+    }
+    lines
+        .map(|(i, line)| {
+            let n = i + 1;
+            let mut fields = line.splitn(3, '\t');
+            let (Some(category), Some(label), Some(text)) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                bail!("{CHALLENGE_FILE}:{n}: expected category TAB label TAB text");
+            };
+            Ok(ChallengeRow {
+                category: category.to_owned(),
+                positive: parse_label(label, CHALLENGE_FILE, n)?,
+                text: text.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Reads the challenge set from `data_dir`.
+pub fn load_challenge(data_dir: &Path) -> Result<Vec<ChallengeRow>> {
+    let path = data_dir.join(CHALLENGE_FILE);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    parse_challenge(&text)
+}
+
 /// Where a sentence comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {

@@ -230,13 +230,26 @@ impl Model {
     /// The probability that an example is positive, computed exactly as
     /// [`sentiment_model::probability`] computes it for the served model.
     pub fn probability(&self, example: &Example) -> f64 {
-        let weights = example.terms.iter().filter_map(|t| self.weight(t));
+        self.probability_of(&example.terms, example.compound)
+    }
+
+    /// The probability of a text with these terms and VADER compound score.
+    pub fn probability_of(&self, terms: &[String], compound: f64) -> f64 {
+        let weights = terms.iter().filter_map(|t| self.weight(t));
         features::sigmoid(features::logit(
             f64::from(self.bias),
             weights,
             f64::from(self.vader),
-            example.compound,
+            compound,
         ))
+    }
+
+    /// The probability for a text.
+    pub fn probability_of_text(&self, text: &str) -> f64 {
+        self.probability_of(
+            &features::terms(text),
+            sentiment_model::vader::trace(text).compound,
+        )
     }
 
     /// The `n` most positive and most negative unigram and bigram weights.

@@ -11,5 +11,12 @@ fn main() -> anyhow::Result<()> {
     let examples = prepare(&dataset.rows, &params);
     let report = eval::evaluate(&examples, &params);
     print!("{}", report.tables());
+    let challenge = data::load_challenge(&sentiment_training::data_dir())?;
+    let (model, _) = eval::run(&examples, &eval::Split::in_domain(), &params);
+    println!(
+        "\nCar-review challenge set ({} sentences, never trained on): the served model and VADER\n",
+        challenge.len()
+    );
+    print!("{}", eval::challenge(&model, &challenge).table());
     Ok(())
 }
