@@ -68,13 +68,15 @@ impl Split {
         }
     }
 
-    /// Train on the training side of all sources, test on the held-out side.
-    /// The served model is this split's model.
+    /// Train on the training side of all sources (and the emoji rows), test
+    /// on the held-out side. The served model is this split's model.
     pub fn in_domain() -> Split {
+        let mut trained = Source::ALL.to_vec();
+        trained.push(Source::EmojiRanking);
         Split {
             name: "in-domain",
             train: Selection {
-                sources: Source::ALL.to_vec(),
+                sources: trained,
                 side: Side::Train,
             },
             test: Selection {

@@ -7,7 +7,7 @@ use sentiment_training::{Params, data, eval, prepare};
 
 fn main() -> anyhow::Result<()> {
     let params = Params::SERVED;
-    let (dataset, _, _) = data::load(&sentiment_training::data_dir())?;
+    let (dataset, _) = data::load(&sentiment_training::data_dir())?;
     let examples = prepare(&dataset.rows, &params);
     let report = eval::evaluate(&examples, &params);
     print!("{}", report.tables());
