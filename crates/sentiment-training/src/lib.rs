@@ -296,9 +296,16 @@ pub fn train(examples: &[&Example], params: &Params) -> Model {
             *counts.entry(t.as_str()).or_insert(0) += 1;
         }
     }
+    // Each emoji has one row of its own in the ranking: its token is kept
+    // whatever `min_count` says.
+    let emoji: std::collections::HashSet<&str> = examples
+        .iter()
+        .filter(|ex| ex.row.source == Source::EmojiRanking)
+        .flat_map(|ex| ex.terms.iter().map(String::as_str))
+        .collect();
     let mut vocabulary: Vec<&str> = counts
         .into_iter()
-        .filter(|&(_, c)| c >= params.min_count)
+        .filter(|&(t, c)| c >= params.min_count || emoji.contains(t))
         .map(|(t, _)| t)
         .collect();
     vocabulary.sort_unstable();
