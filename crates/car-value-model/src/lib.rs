@@ -6,34 +6,37 @@
 //! per set of optional fields given (`model`, `condition`, `fuel`,
 //! `transmission`, `body_type`; 32 in all), fitted on the clean Craigslist
 //! Mercedes-Benz listings of `data/cars/listings.csv` by
-//! `car-value-training`. It is trained when this crate is built: the build
-//! script writes every coefficient, value list and bound as constants, so
-//! nothing is parsed or fitted at run time, and the crate has no
-//! dependencies. A call costs well under a microsecond. See
-//! `docs/MODELS.md` for the model card.
+//! `car-value-training`, and turned at build time into tables per model
+//! line and model year that never value an older car, or a higher mileage,
+//! above a newer one (lower). The build script writes every table, value
+//! list and bound as constants, so nothing is parsed or fitted at run time,
+//! and the crate has no dependencies. A call is a table look-up and a few
+//! additions. See `docs/MODELS.md` for the model card.
 //!
 //! **Inputs.** Years [`MIN_YEAR`]..=[`MAX_YEAR`] and mileages
 //! `0..=`[`MAX_MILEAGE`] are accepted; anything else is an error. The
 //! accepted range is wider than the training data
 //! ([`TRAINING_MIN_YEAR`]..=[`TRAINING_MAX_YEAR`], up to
-//! [`TRAINING_MAX_MILEAGE`] miles): a car of next model year or with a very
-//! high odometer still gets an estimate, flagged in
-//! [`Estimate::extrapolation`]. Older years are refused: before 1995 the
-//! listings are a collector market the model does not cover. Text values are
-//! matched case-insensitively after trimming; an empty (or blank) value
-//! counts as not given. A value the training data never had is an error
-//! listing the known ones ([`allowed_values`]).
+//! [`TRAINING_MAX_MILEAGE`] miles): an older car is valued as the oldest
+//! training year (never higher), next model year as the newest, and a very
+//! high odometer is estimated too, each flagged in
+//! [`Estimate::extrapolation`], as is a year outside the years the given
+//! model line was listed in. Text values are matched case-insensitively
+//! after trimming; an empty (or blank) value counts as not given. A value
+//! the training data never had is an error listing the known ones
+//! ([`allowed_values`]).
 //!
 //! **Output.** [`Estimate::value_usd`] is the estimated median asking price;
 //! [`Estimate::low_usd`]..=[`Estimate::high_usd`] is the 10th–90th
 //! percentile prediction interval ([`INTERVAL_PERCENTILES`]), from
-//! cross-validated residuals of the same model for cars of the same age
-//! band: about 80% of real asking prices fall inside it. All three are whole
-//! dollars, never below [`MIN_VALUE_USD`].
+//! cross-validated residuals of the served estimate for cars of the same
+//! age band: about 80% of real asking prices fall inside it. All three are
+//! whole dollars, never below [`MIN_VALUE_USD`].
 //!
-//! `title_status` is checked (`clean` or `lien`; branded titles were cleaned
-//! out of the training data, so a salvage car is refused) but does not
-//! change the estimate: it made held-out errors worse.
+//! `title_status` `clean` or `lien` does not change the estimate; a branded
+//! title (`salvage`, `rebuilt`, `parts only`, `missing`) applies the
+//! discount and the interval learned from the branded-title listings, and
+//! says how many there were.
 
 use std::fmt;
 
@@ -52,8 +55,8 @@ pub struct Car {
     pub model: Option<String>,
     /// E.g. `excellent`; known values: [`ALLOWED_CONDITION`].
     pub condition: Option<String>,
-    /// `clean` or `lien` ([`ALLOWED_TITLE_STATUS`]); checked, but it does
-    /// not change the estimate.
+    /// [`ALLOWED_TITLE_STATUS`]: `clean` and `lien` do not change the
+    /// estimate; a branded title discounts it and widens the interval.
     pub title_status: Option<String>,
     /// E.g. `diesel`; known values: [`ALLOWED_FUEL`].
     pub fuel: Option<String>,
@@ -79,6 +82,12 @@ pub struct Estimate {
     /// Empty when the car is inside what the model saw; otherwise short
     /// reasons why the estimate is an extrapolation:
     /// - `year outside the training years 1995-2021` (model year 2022),
+    /// - `year before the training years 1995-2021: valued as a 1995 car,
+    ///   never higher` (1985–1994),
+    /// - `year outside the years of the `metris` listings, 2016-2020` (a
+    ///   year outside the given line's listings),
+    /// - ``title `salvage`: discount learned from only 39 listings`` (each
+    ///   branded title, with its evidence),
     /// - `model year with fewer than 20 training listings` (1995–1998, 2021),
     /// - `mileage above the 99th percentile of training listings within a
     ///   model year of this one` (and `below the 1st percentile`),
