@@ -6,34 +6,37 @@
 //! per set of optional fields given (`model`, `condition`, `fuel`,
 //! `transmission`, `body_type`; 32 in all), fitted on the clean Craigslist
 //! Mercedes-Benz listings of `data/cars/listings.csv` by
-//! `car-value-training`. It is trained when this crate is built: the build
-//! script writes every coefficient, value list and bound as constants, so
-//! nothing is parsed or fitted at run time, and the crate has no
-//! dependencies. A call costs well under a microsecond. See
-//! `docs/MODELS.md` for the model card.
+//! `car-value-training`, and turned at build time into tables per model
+//! line and model year that never value an older car, or a higher mileage,
+//! above a newer one (lower). The build script writes every table, value
+//! list and bound as constants, so nothing is parsed or fitted at run time,
+//! and the crate has no dependencies. A call is a table look-up and a few
+//! additions. See `docs/MODELS.md` for the model card.
 //!
 //! **Inputs.** Years [`MIN_YEAR`]..=[`MAX_YEAR`] and mileages
 //! `0..=`[`MAX_MILEAGE`] are accepted; anything else is an error. The
 //! accepted range is wider than the training data
 //! ([`TRAINING_MIN_YEAR`]..=[`TRAINING_MAX_YEAR`], up to
-//! [`TRAINING_MAX_MILEAGE`] miles): a car of next model year or with a very
-//! high odometer still gets an estimate, flagged in
-//! [`Estimate::extrapolation`]. Older years are refused: before 1995 the
-//! listings are a collector market the model does not cover. Text values are
-//! matched case-insensitively after trimming; an empty (or blank) value
-//! counts as not given. A value the training data never had is an error
-//! listing the known ones ([`allowed_values`]).
+//! [`TRAINING_MAX_MILEAGE`] miles): an older car is valued as the oldest
+//! training year (never higher), next model year as the newest, and a very
+//! high odometer is estimated too, each flagged in
+//! [`Estimate::extrapolation`], as is a year outside the years the given
+//! model line was listed in. Text values are matched case-insensitively
+//! after trimming; an empty (or blank) value counts as not given. A value
+//! the training data never had is an error listing the known ones
+//! ([`allowed_values`]).
 //!
 //! **Output.** [`Estimate::value_usd`] is the estimated median asking price;
 //! [`Estimate::low_usd`]..=[`Estimate::high_usd`] is the 10th–90th
 //! percentile prediction interval ([`INTERVAL_PERCENTILES`]), from
-//! cross-validated residuals of the same model for cars of the same age
-//! band: about 80% of real asking prices fall inside it. All three are whole
-//! dollars, never below [`MIN_VALUE_USD`].
+//! cross-validated residuals of the served estimate for cars of the same
+//! age band: about 80% of real asking prices fall inside it. All three are
+//! whole dollars, never below [`MIN_VALUE_USD`].
 //!
-//! `title_status` is checked (`clean` or `lien`; branded titles were cleaned
-//! out of the training data, so a salvage car is refused) but does not
-//! change the estimate: it made held-out errors worse.
+//! `title_status` `clean` or `lien` does not change the estimate; a branded
+//! title (`salvage`, `rebuilt`, `parts only`, `missing`) applies the
+//! discount and the interval learned from the branded-title listings, and
+//! says how many there were.
 
 use std::fmt;
 
@@ -52,8 +55,8 @@ pub struct Car {
     pub model: Option<String>,
     /// E.g. `excellent`; known values: [`ALLOWED_CONDITION`].
     pub condition: Option<String>,
-    /// `clean` or `lien` ([`ALLOWED_TITLE_STATUS`]); checked, but it does
-    /// not change the estimate.
+    /// [`ALLOWED_TITLE_STATUS`]: `clean` and `lien` do not change the
+    /// estimate; a branded title discounts it and widens the interval.
     pub title_status: Option<String>,
     /// E.g. `diesel`; known values: [`ALLOWED_FUEL`].
     pub fuel: Option<String>,
@@ -79,6 +82,12 @@ pub struct Estimate {
     /// Empty when the car is inside what the model saw; otherwise short
     /// reasons why the estimate is an extrapolation:
     /// - `year outside the training years 1995-2021` (model year 2022),
+    /// - `year before the training years 1995-2021: valued as a 1995 car,
+    ///   never higher` (1985–1994),
+    /// - `year outside the years of the `metris` listings, 2016-2020` (a
+    ///   year outside the given line's listings),
+    /// - ``title `salvage`: discount learned from only 39 listings`` (each
+    ///   branded title, with its evidence),
     /// - `model year with fewer than 20 training listings` (1995–1998, 2021),
     /// - `mileage above the 99th percentile of training listings within a
     ///   model year of this one` (and `below the 1st percentile`),
@@ -238,19 +247,6 @@ const FIELD_TABLES: [FieldTable; 6] = [
     },
 ];
 
-/// The numeric terms of the model (same formula as
-/// `car_value_training::features::numeric`): age with bends at the knots,
-/// and mileage in units of 10,000 miles.
-fn numeric(age: f64, mileage: f64) -> [f64; 5] {
-    [
-        age,
-        (age - AGE_KNOTS[0]).max(0.0),
-        (age - AGE_KNOTS[1]).max(0.0),
-        (age - AGE_KNOTS[2]).max(0.0),
-        mileage / 10_000.0,
-    ]
-}
-
 /// Validates `car` and estimates its value.
 ///
 /// Checks run in this order and the first failure is returned: year,
@@ -272,7 +268,9 @@ pub fn estimate(car: &Car) -> Result<Estimate, CarValueError> {
 
     let mut extrapolation = Vec::new();
     let (year_rows, mileage_low, mileage_high) = YEARS[(car.year - MIN_YEAR) as usize];
-    if !(TRAINING_MIN_YEAR..=TRAINING_MAX_YEAR).contains(&car.year) {
+    if car.year < TRAINING_MIN_YEAR {
+        extrapolation.push(REASON_YEAR_BEFORE);
+    } else if car.year > TRAINING_MAX_YEAR {
         extrapolation.push(REASON_YEAR_OUTSIDE);
     } else if (year_rows as usize) < MIN_LEVEL_ROWS {
         extrapolation.push(REASON_THIN_YEAR);
@@ -286,6 +284,7 @@ pub fn estimate(car: &Car) -> Result<Estimate, CarValueError> {
     // Column of each modelled field given, and which model of the family.
     let mut columns = [None; 5];
     let mut index = 0;
+    let mut branded = None;
     let given = [
         &car.model,
         &car.condition,
@@ -314,35 +313,58 @@ pub fn estimate(car: &Car) -> Result<Estimate, CarValueError> {
             });
         };
         let (column, reason) = table.levels[position];
-        if let Some(k) = table.modelled {
-            columns[k] = Some(column);
-            index |= 1 << k;
-            extrapolation.extend(reason);
+        match table.modelled {
+            Some(k) => {
+                columns[k] = Some(column);
+                index |= 1 << k;
+                extrapolation.extend(reason);
+                if k == 0 {
+                    let (first, last, reason) = MODEL_SPANS[position];
+                    if !(first..=last).contains(&car.year) {
+                        extrapolation.push(reason);
+                    }
+                }
+            }
+            None => {
+                branded = BRANDED
+                    .iter()
+                    .find(|(title, _, _)| title.eq_ignore_ascii_case(value));
+                extrapolation.extend(branded.map(|(_, _, reason)| *reason));
+            }
         }
     }
 
+    // Summed in the training crate's order (`Family::log_value`), so the
+    // result is the same to the last bit.
     let sub = &MODELS[index];
-    let age = f64::from(AGE_BASE_YEAR - car.year);
-    // Summed in the training crate's column order, so the result is the
-    // same to the last bit.
-    let mut sum = 0.0;
-    for (w, x) in sub.numeric.iter().zip(numeric(age, car.mileage)) {
-        sum += w * x;
-    }
-    for (coefs, column) in sub.fields.iter().zip(columns) {
+    let year = car.year.clamp(CURVE_YEARS.0, CURVE_YEARS.1);
+    let years = (CURVE_YEARS.1 - CURVE_YEARS.0 + 1) as usize;
+    let line = columns[0].unwrap_or(0);
+    let (a, e) = sub.curve[line * years + (year - CURVE_YEARS.0) as usize];
+    let m = car.mileage / 10_000.0;
+    // Between the log-values at 0 miles and at the ceiling, a weighted sum:
+    // non-decreasing in `a` and `e` even after rounding, so an older car
+    // (whose `a` and `e` are no higher) is never valued higher.
+    let t = m / CURVE_MILEAGE_10K;
+    let mut fit = a * (1.0 - t) + e * t;
+    fit += sub.bends[0] * (m - MILEAGE_KNOTS_10K[0]).max(0.0);
+    for (coefs, column) in sub.fields.iter().zip(columns).skip(1) {
         if let Some(c) = column {
-            sum += coefs[c];
+            fit += coefs[c];
         }
     }
-    if let Some(c) = columns[0] {
-        sum += sub.model_age[c] * (age - AGE_CENTER);
+    if let (Some(line), Some(fuel)) = (columns[0], columns[2]) {
+        fit += sub.pairs[line * FUEL_COLUMNS + fuel];
     }
-    let fit = sub.intercept + sum;
     let band = AGE_BAND_STARTS
         .iter()
-        .filter(|&&start| AGE_BASE_YEAR - car.year >= start)
+        .filter(|&&start| AGE_BASE_YEAR - year >= start)
         .count();
-    let [q_low, q_mid, q_high] = sub.quantiles[band];
+    let [low, high] = sub.offsets[band];
+    let [q_low, q_mid, q_high] = match branded {
+        Some((_, log_ratio, _)) => *log_ratio,
+        None => [low, 0.0, high],
+    };
     let dollars = |q: f64| (fit + q).exp().max(MIN_VALUE_USD).round();
     Ok(Estimate {
         value_usd: dollars(q_mid),

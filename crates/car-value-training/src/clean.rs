@@ -217,7 +217,19 @@ pub struct Cleaned {
     pub rows: Vec<CleanRow>,
     /// One entry per rule, in [`Rule::ALL`] order.
     pub drops: Vec<RuleDrops>,
+    /// Rows dropped only for a branded title ([`BRANDED_TITLES`]): every
+    /// other rule keeps them. The model learns the titles' discount from
+    /// them, apart from the clean rows.
+    pub branded: Vec<CleanRow>,
+    /// Rows dropped only for a model year before [`FIRST_YEAR`], from
+    /// [`OLDEST_YEAR_ASSESSED`] on: how the estimates for years before the
+    /// data fare is measured on them (they are never fitted on).
+    pub older: Vec<CleanRow>,
 }
+
+/// The oldest model year whose dropped listings are kept aside in
+/// [`Cleaned::older`], and the oldest the service values.
+pub const OLDEST_YEAR_ASSESSED: i32 = 1985;
 
 impl Cleaned {
     /// Rows dropped by `rule`.
@@ -248,7 +260,8 @@ impl Cleaned {
 /// Applies every rule, in [`Rule::ALL`] order.
 pub fn clean(listings: Vec<Listing>) -> Cleaned {
     let raw_rows = listings.len();
-    let (mut kept, duplicates) = drop_duplicates(listings);
+    let (deduplicated, duplicates) = drop_duplicates(listings);
+    let mut kept = deduplicated.clone();
     let mut drops = vec![RuleDrops {
         rule: Rule::DuplicateListing,
         dropped: duplicates,
@@ -264,26 +277,45 @@ pub fn clean(listings: Vec<Listing>) -> Cleaned {
             dropped: before - kept.len(),
         });
     }
-    let rows = kept
-        .iter()
-        .map(|l| CleanRow {
-            index: l.index,
-            // MissingNumber has removed every row with a `None`.
-            price_usd: l.price_usd.expect("price"),
-            year: l.year.expect("year"),
-            mileage: l.odometer_mi.expect("odometer"),
-            model: normalize(&l.model),
-            condition: normalize(&l.condition),
-            title_status: normalize(&l.title_status),
-            fuel: normalize(&l.fuel),
-            transmission: normalize(&l.transmission),
-            body_type: normalize(&l.body_type),
-        })
+    let rows = kept.iter().map(clean_row).collect();
+    let dropped_only_by = |rule: Rule| -> Vec<&Listing> {
+        deduplicated
+            .iter()
+            .filter(|l| Rule::ALL.iter().all(|r| r.drops(l) == (*r == rule)))
+            .collect()
+    };
+    let branded = dropped_only_by(Rule::BrandedTitle)
+        .into_iter()
+        .filter(|l| BRANDED_TITLES.contains(&normalize(&l.title_status).as_str()))
+        .map(clean_row)
+        .collect();
+    let older = dropped_only_by(Rule::YearBeforeCutoff)
+        .into_iter()
+        .filter(|l| l.year.is_some_and(|y| y >= OLDEST_YEAR_ASSESSED))
+        .map(clean_row)
         .collect();
     Cleaned {
         raw_rows,
         rows,
         drops,
+        branded,
+        older,
+    }
+}
+
+/// A listing every number rule passed, with its text columns normalised.
+fn clean_row(l: &Listing) -> CleanRow {
+    CleanRow {
+        index: l.index,
+        price_usd: l.price_usd.expect("price"),
+        year: l.year.expect("year"),
+        mileage: l.odometer_mi.expect("odometer"),
+        model: normalize(&l.model),
+        condition: normalize(&l.condition),
+        title_status: normalize(&l.title_status),
+        fuel: normalize(&l.fuel),
+        transmission: normalize(&l.transmission),
+        body_type: normalize(&l.body_type),
     }
 }
 

@@ -5,10 +5,20 @@
 use crate::clean::{CleanRow, ODOMETER_CEILING_MI};
 use crate::eval::HeldOut;
 use crate::features::{
-    AGE_BASE_YEAR, AGE_CENTER, AGE_KNOTS, Field, FieldSet, MIN_LEVEL_ROWS, NOT_STATED, NUMERIC,
+    AGE_BASE_YEAR, Field, FieldSet, MILEAGE_KNOTS_10K, MIN_LEVEL_ROWS, NOT_STATED,
 };
-use crate::model::{AGE_BAND_STARTS, AGE_BANDS, Family, INTERVAL_PERCENTILES, percentile};
+use crate::model::{
+    AGE_BAND_STARTS, AGE_BANDS, CURVE_MILEAGE_10K, Family, INTERVAL_PERCENTILES, percentile,
+};
 use std::fmt::Write;
+
+/// The oldest model year accepted. Before the training years (1995) the
+/// estimate is that of the oldest training year: the 1985–1994 listings
+/// the cleaning drops are priced *higher* than 1995–2000 cars (a collector
+/// market), so a value that keeps falling with age would be wrong, and one
+/// that rises would break the rule that age never raises the value. Older
+/// than 1985, classic cars are a market of their own.
+pub const OLDEST_YEAR: i32 = crate::clean::OLDEST_YEAR_ASSESSED;
 
 /// Model years accepted past the newest training year: next year's models
 /// are on sale during the year (the listings are from 2020–21, so model
@@ -22,8 +32,7 @@ pub const MILEAGE_PERCENTILES: [f64; 2] = [1.0, 99.0];
 /// The input bounds the service accepts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bounds {
-    /// The oldest training year: older cars are the collector market the
-    /// cleaning removed, so they are refused, not extrapolated.
+    /// [`OLDEST_YEAR`].
     pub min_year: i32,
     /// The newest training year + [`YEARS_PAST_TRAINING`].
     pub max_year: i32,
@@ -43,7 +52,7 @@ impl Bounds {
         let training_min_year = rows.iter().map(|r| r.year).min().expect("rows");
         let training_max_year = rows.iter().map(|r| r.year).max().expect("rows");
         Bounds {
-            min_year: training_min_year,
+            min_year: OLDEST_YEAR,
             max_year: training_max_year + YEARS_PAST_TRAINING,
             max_mileage: ODOMETER_CEILING_MI,
             training_min_year,
@@ -105,6 +114,21 @@ pub fn metrics_list(h: &HeldOut, fitted_rows: usize) -> Vec<(&'static str, f64)>
             "year_mileage_only_interval_coverage",
             ratio(h.year_mileage.coverage.unwrap_or(0.0)),
         ),
+        ("branded_title_mae_usd", dollars(h.branded.metrics.mae)),
+        (
+            "branded_title_interval_coverage",
+            ratio(h.branded.coverage.unwrap_or(0.0)),
+        ),
+        ("branded_title_test_rows", h.branded_held_out_rows as f64),
+        (
+            "years_before_training_mae_usd",
+            dollars(h.older.metrics.mae),
+        ),
+        (
+            "years_before_training_interval_coverage",
+            ratio(h.older.coverage.unwrap_or(0.0)),
+        ),
+        ("years_before_training_rows", h.older_rows as f64),
         ("seed_line_mae_usd", dollars(h.seed_line.metrics.mae)),
         ("seed_line_r2", ratio(h.seed_line.metrics.r2)),
         ("interval_low_percentile", INTERVAL_PERCENTILES[0]),
@@ -138,7 +162,8 @@ pub fn rust_source(
     line!("/// The version of the model: a hash of the listings file and of every");
     line!("/// training parameter. Every estimate names it.");
     line!("pub const MODEL_VERSION: &str = {version:?};");
-    line!("/// Oldest model year accepted: the oldest clean training year.");
+    line!("/// Oldest model year accepted; years before the training years are valued");
+    line!("/// as the oldest training year and flagged.");
     line!("pub const MIN_YEAR: i32 = {};", bounds.min_year);
     line!("/// Newest model year accepted: one past the newest clean training year");
     line!("/// (flagged as extrapolation).");
@@ -205,6 +230,11 @@ pub fn rust_source(
                 values.push((value.clone(), levels.common.len(), reason));
             }
         }
+        if field == Field::TitleStatus {
+            for b in &family.branded {
+                values.push((b.title.clone(), 0, None));
+            }
+        }
         values.sort();
         line!("/// Values `{}` accepts, lower case.", field.name());
         line!("pub const ALLOWED_{}: &[&str] = &[", ident(field));
@@ -228,17 +258,33 @@ pub fn rust_source(
     line!();
 
     line!("const AGE_BASE_YEAR: i32 = {AGE_BASE_YEAR};");
-    line!("const AGE_KNOTS: [f64; 3] = {AGE_KNOTS:?};");
-    line!("const AGE_CENTER: f64 = {AGE_CENTER:?};");
+    line!("/// Where the mileage bends, in units of 10,000 miles.");
+    line!("const MILEAGE_KNOTS_10K: [f64; 1] = {MILEAGE_KNOTS_10K:?};");
     line!("/// Ages where the interval's age bands start.");
     line!(
         "const AGE_BAND_STARTS: [i32; {}] = {AGE_BAND_STARTS:?};",
         AGE_BAND_STARTS.len()
     );
+    let layout = &family.layout;
+    line!("/// The model years of the curves' tables: the training years.");
+    line!("const CURVE_YEARS: (i32, i32) = {:?};", layout.years);
+    line!("/// The mileage, in units of 10,000 miles, of each curve's second value.");
+    line!("const CURVE_MILEAGE_10K: f64 = {CURVE_MILEAGE_10K:?};");
+    line!("/// Columns of `fuel`: the row length of a model's model × fuel table.");
+    line!(
+        "const FUEL_COLUMNS: usize = {};",
+        layout.levels(Field::Fuel).width()
+    );
     line!(
         "const REASON_YEAR_OUTSIDE: &str = \"year outside the training years {}-{}\";",
         bounds.training_min_year,
         bounds.training_max_year
+    );
+    line!(
+        "const REASON_YEAR_BEFORE: &str = \"year before the training years {}-{}: valued as a {} car, never higher\";",
+        bounds.training_min_year,
+        bounds.training_max_year,
+        bounds.training_min_year
     );
     line!(
         "const REASON_THIN_YEAR: &str = \"model year with fewer than {MIN_LEVEL_ROWS} training listings\";"
@@ -261,18 +307,66 @@ pub fn rust_source(
     line!("];");
     line!();
 
-    line!("/// One model of the family: the coefficients of the model on one set of");
-    line!("/// fields (a field not in the set has an empty slice).");
+    let model_levels = layout.levels(Field::Model);
+    let model_values = allowed(family, Field::Model);
+    line!("/// Per value of `ALLOWED_MODEL`: the first and last model year of its");
+    line!("/// line's listings, and the reason given outside them.");
+    line!(
+        "const MODEL_SPANS: [(i32, i32, &str); {}] = [",
+        model_values.len()
+    );
+    for value in &model_values {
+        let column = model_levels
+            .column_of(value)
+            .expect("a column per allowed model");
+        let (first, last) = layout.model_spans[column];
+        line!(
+            "    ({first}, {last}, \"year outside the years of the `{value}` listings, {first}-{last}\"),"
+        );
+    }
+    line!("];");
+    line!();
+
+    line!("/// Per branded title: the percentiles (low, middle, high) of");
+    line!("/// ln(price / clean estimate) over its listings, and the reason given.");
+    line!(
+        "const BRANDED: [(&str, [f64; 3], &str); {}] = [",
+        family.branded.len()
+    );
+    let all_branded: usize = family.branded.iter().map(|b| b.rows).sum();
+    for b in &family.branded {
+        let reason = if b.pooled() {
+            format!(
+                "title `{}` seen in only {} listing{}: the discount of all {all_branded} branded-title listings",
+                b.title,
+                b.rows,
+                if b.rows == 1 { "" } else { "s" }
+            )
+        } else {
+            format!(
+                "title `{}`: discount learned from only {} listings",
+                b.title, b.rows
+            )
+        };
+        line!("    ({:?}, {:?}, {reason:?}),", b.title, b.log_ratio);
+    }
+    line!("];");
+    line!();
+
+    line!("/// One model of the family: the model on one set of fields, as tables.");
     line!("struct SubModel {{");
-    line!("    intercept: f64,");
-    line!("    numeric: [f64; {}],", NUMERIC.len());
-    line!("    /// Per modelled field (model, condition, fuel, transmission, type):");
-    line!("    /// one coefficient per column.");
+    line!("    /// Per `model` column (one when the set has no model), per year of");
+    line!("    /// CURVE_YEARS: log-value at 0 miles and at CURVE_MILEAGE_10K, with the");
+    line!("    /// median residual; both non-increasing with age.");
+    line!("    curve: &'static [(f64, f64)],");
+    line!("    /// Coefficients of the mileage bends at MILEAGE_KNOTS_10K.");
+    line!("    bends: [f64; 1],");
+    line!("    /// Per modelled field but `model` (in `points`): one coefficient per column.");
     line!("    fields: [&'static [f64]; {}],", Field::MODELLED.len());
-    line!("    /// Per column of `model`: its own slope on (age - AGE_CENTER).");
-    line!("    model_age: &'static [f64],");
-    line!("    /// Per age band: out-of-fold log-residual percentiles low, middle, high.");
-    line!("    quantiles: [[f64; 3]; {AGE_BANDS}],");
+    line!("    /// Per `model` column × `fuel` column, when the set has both.");
+    line!("    pairs: &'static [f64],");
+    line!("    /// Per age band: the interval's log offsets from the estimate (low, high).");
+    line!("    offsets: [[f64; 2]; {AGE_BANDS}],");
     line!("}}");
     line!();
     line!("/// Index: bit k set when `Field::MODELLED[k]` is given.");
@@ -286,44 +380,35 @@ pub fn rust_source(
             .enumerate()
             .filter(|(k, _)| compact & (1 << k) != 0)
             .fold(FieldSet::NONE, |s, (_, f)| s.with(*f));
-        let model = &family.model(set).fitted;
-        let coef = |col: usize| -> f64 {
-            model
-                .linear
-                .coef
-                .iter()
-                .find(|(c, _)| *c == col)
-                .map(|(_, w)| *w)
-                .unwrap_or_else(|| panic!("column {col} not in {}", set.label()))
-        };
+        let curves = &family.model(set).curves;
         line!("    // {}", set.label());
         line!("    SubModel {{");
-        line!("        intercept: {:?},", model.linear.intercept);
-        let numeric: Vec<f64> = (0..NUMERIC.len()).map(coef).collect();
-        line!("        numeric: {numeric:?},");
+        let points: Vec<(f64, f64)> = curves.points.iter().flatten().copied().collect();
+        line!("        curve: &{points:?},");
+        line!("        bends: {:?},", curves.bends);
         line!("        fields: [");
-        for field in Field::MODELLED {
-            if set.contains(field) {
-                let start = family.layout.offset(field);
-                let width = family.layout.levels(field).width();
-                let coefs: Vec<f64> = (start..start + width).map(coef).collect();
-                line!("            &{coefs:?},");
-            } else {
-                line!("            &[],");
-            }
+        for coefs in &curves.fields {
+            line!("            &{coefs:?},");
         }
         line!("        ],");
-        if set.contains(Field::Model) {
-            let start = family.layout.interaction_offset();
-            let width = family.layout.levels(Field::Model).width();
-            let coefs: Vec<f64> = (start..start + width).map(coef).collect();
-            line!("        model_age: &{coefs:?},");
-        } else {
-            line!("        model_age: &[],");
-        }
-        line!("        quantiles: {:?},", model.quantiles);
+        line!("        pairs: &{:?},", curves.pairs);
+        line!("        offsets: {:?},", curves.offsets);
         line!("    }},");
     }
     line!("];");
     s
+}
+
+/// The values a field accepts, sorted (as `ALLOWED_*`).
+fn allowed(family: &Family, field: Field) -> Vec<String> {
+    let levels = family.layout.levels(field);
+    let mut values: Vec<String> = levels
+        .common
+        .iter()
+        .chain(&levels.rare)
+        .map(|(v, _)| v.clone())
+        .filter(|v| v != NOT_STATED)
+        .collect();
+    values.sort();
+    values
 }

@@ -216,73 +216,121 @@ impl Levels {
     }
 }
 
-/// Names of the numeric columns.
-pub const NUMERIC: [&str; 5] = [
-    "age",
-    "age_over_6",
-    "age_over_11",
-    "age_over_16",
-    "mileage_10k",
-];
-
 /// The year ages are counted from: the listings were scraped in 2020–21.
 pub const AGE_BASE_YEAR: i32 = 2021;
 
-/// Where the slope of log-price against age may bend, in years of age.
-/// Five-year bands: log-price falls fastest in the first years, and the
-/// clean listings' median price is flat for the oldest cars (1995–2004).
-pub const AGE_KNOTS: [f64; 3] = [6.0, 11.0, 16.0];
-
-/// Ages are centred here in the model × age columns (about the median age
-/// of the clean listings), so that a model's level column is its effect at
-/// a typical age.
+/// Ages are centred here in the age-dependent columns (about the median age
+/// of the clean listings), so that a level's column is its effect at a
+/// typical age.
 pub const AGE_CENTER: f64 = 7.0;
 
-/// The numeric columns of a car: a piecewise-linear function of its age in
-/// years since [`AGE_BASE_YEAR`] (hinges at [`AGE_KNOTS`]) and its mileage
-/// in units of 10,000 miles (log-price falls by a fixed share per mile).
-///
-/// A `ln(1 + miles/1000)` term lowered the cross-validated MAE by about
-/// $25 (0.6%) but its fitted sign made the estimate *rise* with mileage
-/// below about 5,000 miles; curved mileage terms (square root, square,
-/// hinges at 50k/100k/200k miles) did no better and some rose with mileage
-/// past 200,000 miles. A straight line in mileage keeps every estimate
-/// falling with mileage.
-///
-/// `car-value-model` computes the same terms at run time; a test there
-/// checks that both give the same estimates.
-pub fn numeric(year: i32, mileage: f64) -> [f64; NUMERIC.len()] {
+/// Where each model line's own depreciation may bend, in years of age: on
+/// top of the shared per-year effects, a line gets its own slope on age and
+/// its own change of slope at each of these ages. (A single slope per line
+/// gave a held-out MAE $130–200 higher: the S-class and AMG lose value fast
+/// when young and slowly later, the vans the other way round.)
+pub const MODEL_AGE_KNOTS: [f64; 3] = [6.0, 11.0, 16.0];
+
+/// Mileage, in units of 10,000 miles, at which each line's own mileage
+/// slope is centred (about the median mileage), so that its level column
+/// is its effect at a typical mileage.
+pub const MILEAGE_CENTER_10K: f64 = 8.0;
+
+/// Where the shared mileage slope bends, in units of 10,000 miles: above
+/// 100,000 miles. (A bend at 5,000 miles came out with the value *rising*
+/// with mileage below it, low-mileage demonstrator vans being priced under
+/// the trend, and one at 200,000 miles with it rising above, on few
+/// listings.)
+pub const MILEAGE_KNOTS_10K: [f64; 1] = [10.0];
+
+/// Names of the mileage columns: a slope per age band (a mile costs a
+/// young car a different share of its value than an old one), a slope that
+/// changes with age, and the bend of [`MILEAGE_KNOTS_10K`].
+pub const MILEAGE_COLUMNS: [&str; 6] = [
+    "mileage_10k x age band 0",
+    "mileage_10k x age band 1",
+    "mileage_10k x age band 2",
+    "mileage_10k x age band 3",
+    "mileage_10k x (age - 7)",
+    "max(mileage_10k - 10, 0)",
+];
+
+/// The mileage columns of a car (see [`MILEAGE_COLUMNS`]).
+pub fn mileage_terms(year: i32, mileage: f64) -> [f64; MILEAGE_COLUMNS.len()] {
+    let m = mileage / 10_000.0;
     let age = f64::from(AGE_BASE_YEAR - year);
+    let band = crate::model::age_band(year);
+    let in_band = |b: usize| if band == b { m } else { 0.0 };
     [
-        age,
-        (age - AGE_KNOTS[0]).max(0.0),
-        (age - AGE_KNOTS[1]).max(0.0),
-        (age - AGE_KNOTS[2]).max(0.0),
-        mileage / 10_000.0,
+        in_band(0),
+        in_band(1),
+        in_band(2),
+        in_band(3),
+        m * (age - AGE_CENTER),
+        (m - MILEAGE_KNOTS_10K[0]).max(0.0),
     ]
 }
 
-/// The numeric columns of the seed-compatible shape, log-price on a
-/// straight line in year and mileage: `age` and `mileage_10k`.
-pub const LINE_COLUMNS: [usize; 2] = [0, 4];
+/// The first of the mileage columns that do not depend on the year: the
+/// bends of [`MILEAGE_KNOTS_10K`].
+pub const MILEAGE_BENDS: usize = 5;
 
-/// The column layout: numeric columns, then every field's levels (in
-/// [`Field::ALL`] order), then one `model × (age − AGE_CENTER)` column per
-/// level of `model`, so that each model depreciates at its own rate.
+/// Columns per level of `model` for its own depreciation and mileage
+/// slope: `age − 7`, `max(age − k, 0)` for each of [`MODEL_AGE_KNOTS`], and
+/// `mileage_10k − 8`.
+pub const MODEL_TERMS: usize = 2 + MODEL_AGE_KNOTS.len();
+
+/// A line's own age terms (the first `MODEL_TERMS − 1` of them), at `age`.
+pub fn model_age_terms(age: f64) -> [f64; MODEL_TERMS - 1] {
+    [
+        age - AGE_CENTER,
+        (age - MODEL_AGE_KNOTS[0]).max(0.0),
+        (age - MODEL_AGE_KNOTS[1]).max(0.0),
+        (age - MODEL_AGE_KNOTS[2]).max(0.0),
+    ]
+}
+
+/// The column layout: one column per training model year (the shared
+/// depreciation curve, free in shape), the mileage columns, every field's
+/// levels (in [`Field::ALL`] order), [`MODEL_TERMS`] columns per level of
+/// `model` (its own depreciation and mileage slope), and one column per
+/// pair of `model` and `fuel` levels (a diesel Sprinter and a diesel
+/// E-class are different cars).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     /// One entry per field, in [`Field::ALL`] order.
     pub fields: Vec<Levels>,
+    /// The oldest and newest model year of the rows learned from.
+    pub years: (i32, i32),
+    /// Per column of `model`: the oldest and newest model year of its rows,
+    /// the years that line was listed in.
+    pub model_spans: Vec<(i32, i32)>,
 }
 
 impl Layout {
-    /// Learns every field's levels from `rows`.
+    /// Learns every field's levels, the years and the lines' spans from
+    /// `rows`.
     pub fn learn(rows: &[CleanRow]) -> Layout {
+        let fields: Vec<Levels> = Field::ALL
+            .into_iter()
+            .map(|f| Levels::learn(f, rows))
+            .collect();
+        let model = &fields[Field::Model.position()];
+        let mut model_spans = vec![(i32::MAX, i32::MIN); model.width()];
+        for row in rows {
+            if let Some(c) = model.column_of(&row.model) {
+                let span = &mut model_spans[c];
+                *span = (span.0.min(row.year), span.1.max(row.year));
+            }
+        }
+        let years = (
+            rows.iter().map(|r| r.year).min().unwrap_or(AGE_BASE_YEAR),
+            rows.iter().map(|r| r.year).max().unwrap_or(AGE_BASE_YEAR),
+        );
         Layout {
-            fields: Field::ALL
-                .into_iter()
-                .map(|f| Levels::learn(f, rows))
-                .collect(),
+            fields,
+            years,
+            model_spans,
         }
     }
 
@@ -290,70 +338,133 @@ impl Layout {
         &self.fields[field.position()]
     }
 
-    /// Total number of columns.
-    pub fn width(&self) -> usize {
-        self.interaction_offset() + self.levels(Field::Model).width()
+    /// Number of year columns.
+    pub fn year_count(&self) -> usize {
+        (self.years.1 - self.years.0 + 1) as usize
+    }
+
+    /// The model year whose column (and age band) values a car of `year`:
+    /// years outside the training years take the nearest training year's,
+    /// so the estimate never rises with age beyond the data.
+    pub fn clamp_year(&self, year: i32) -> i32 {
+        year.clamp(self.years.0, self.years.1)
+    }
+
+    /// The year at which a line's own age terms are taken for a car of
+    /// `year`: outside the years it was listed in, its own terms stay at the
+    /// nearest listed year and only the shared curve goes on.
+    pub fn line_year(&self, model_column: usize, year: i32) -> i32 {
+        let (first, last) = self.model_spans[model_column];
+        self.clamp_year(year).clamp(first, last)
+    }
+
+    /// First mileage column.
+    pub fn mileage_offset(&self) -> usize {
+        self.year_count()
     }
 
     /// First column of `field`.
     pub fn offset(&self, field: Field) -> usize {
-        NUMERIC.len()
+        self.mileage_offset()
+            + MILEAGE_COLUMNS.len()
             + self.fields[..field.position()]
                 .iter()
                 .map(Levels::width)
                 .sum::<usize>()
     }
 
-    /// First `model × age` column.
+    /// First of the `model` terms columns ([`MODEL_TERMS`] per level).
     pub fn interaction_offset(&self) -> usize {
-        NUMERIC.len() + self.fields.iter().map(Levels::width).sum::<usize>()
+        self.mileage_offset()
+            + MILEAGE_COLUMNS.len()
+            + self.fields.iter().map(Levels::width).sum::<usize>()
     }
 
-    /// The columns of the model on `set`, ascending: the numeric ones, the
-    /// set's fields' levels, and the `model × age` columns when the set has
-    /// `model`.
+    /// First `model × fuel` column.
+    pub fn pair_offset(&self) -> usize {
+        self.interaction_offset() + MODEL_TERMS * self.levels(Field::Model).width()
+    }
+
+    /// Total number of columns.
+    pub fn width(&self) -> usize {
+        self.pair_offset() + self.levels(Field::Model).width() * self.levels(Field::Fuel).width()
+    }
+
+    /// The columns of the model on `set`, ascending: the year and mileage
+    /// ones, the set's fields' levels, the `model` terms when the set has
+    /// `model`, and the `model × fuel` pairs when it has both.
     pub fn columns(&self, set: FieldSet) -> Vec<usize> {
-        let mut cols: Vec<usize> = (0..NUMERIC.len()).collect();
+        let mut cols: Vec<usize> = (0..self.offset(Field::Model)).collect();
         for f in set.fields() {
             let start = self.offset(f);
             cols.extend(start..start + self.levels(f).width());
         }
         if set.contains(Field::Model) {
-            let start = self.interaction_offset();
-            cols.extend(start..start + self.levels(Field::Model).width());
+            cols.extend(self.interaction_offset()..self.pair_offset());
+            if set.contains(Field::Fuel) {
+                cols.extend(self.pair_offset()..self.width());
+            }
         }
         cols
     }
 
     /// Every column's name.
     pub fn column_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = NUMERIC.iter().map(|s| s.to_string()).collect();
+        let mut names: Vec<String> = (self.years.0..=self.years.1)
+            .map(|y| format!("year={y}"))
+            .collect();
+        names.extend(MILEAGE_COLUMNS.iter().map(|s| s.to_string()));
         for levels in &self.fields {
             names.extend(levels.column_names());
         }
-        names.extend(
-            self.levels(Field::Model)
-                .column_names()
-                .into_iter()
-                .map(|n| format!("{n} x age")),
-        );
+        let models = self.levels(Field::Model).column_names();
+        for n in &models {
+            names.push(format!("{n} x (age - {AGE_CENTER})"));
+            for k in MODEL_AGE_KNOTS {
+                names.push(format!("{n} x max(age - {k}, 0)"));
+            }
+            names.push(format!("{n} x (mileage_10k - {MILEAGE_CENTER_10K})"));
+        }
+        for n in &models {
+            for f in self.levels(Field::Fuel).column_names() {
+                names.push(format!("{n} x {f}"));
+            }
+        }
         names
     }
 
     /// The full design row of a car (every field's columns filled; a field
-    /// whose value is `None` gets no column set).
+    /// whose value is `None` gets no column set). Years outside the
+    /// training years are clamped ([`Layout::clamp_year`]), a line's own
+    /// terms to its span ([`Layout::line_year`]).
     pub fn row_of(&self, year: i32, mileage: f64, values: &FieldValues) -> Vec<f64> {
         let mut x = vec![0.0; self.width()];
-        x[..NUMERIC.len()].copy_from_slice(&numeric(year, mileage));
+        let year = self.clamp_year(year);
+        x[(year - self.years.0) as usize] = 1.0;
+        let m0 = self.mileage_offset();
+        x[m0..m0 + MILEAGE_COLUMNS.len()].copy_from_slice(&mileage_terms(year, mileage));
+        let mut model_column = None;
         for f in Field::ALL {
             let Some(value) = values[f.position()] else {
                 continue;
             };
             if let Some(c) = self.levels(f).column_of(value) {
                 x[self.offset(f) + c] = 1.0;
-                if f == Field::Model {
-                    let age = f64::from(AGE_BASE_YEAR - year);
-                    x[self.interaction_offset() + c] = age - AGE_CENTER;
+                match f {
+                    Field::Model => {
+                        model_column = Some(c);
+                        let age = f64::from(AGE_BASE_YEAR - self.line_year(c, year));
+                        let start = self.interaction_offset() + c * MODEL_TERMS;
+                        x[start..start + MODEL_TERMS - 1].copy_from_slice(&model_age_terms(age));
+                        x[start + MODEL_TERMS - 1] = mileage / 10_000.0 - MILEAGE_CENTER_10K;
+                    }
+                    Field::Fuel => {
+                        if let Some(mc) = model_column {
+                            let width = self.levels(Field::Fuel).width();
+                            x[self.pair_offset() + mc * width + c] = 1.0;
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -443,28 +554,61 @@ mod tests {
     }
 
     #[test]
-    fn layout_rows_set_one_column_per_field_and_the_model_age_slope() {
+    fn layout_rows_set_one_year_one_level_per_field_and_the_line_terms() {
         let layout = Layout::learn(&rows());
+        assert_eq!(layout.years, (2014, 2014));
         let x = layout.row(&row("e-class", "sedan"));
         assert_eq!(x.len(), layout.width());
         assert_eq!(layout.column_names().len(), layout.width());
-        assert_eq!(&x[..NUMERIC.len()], &numeric(2014, 60_000.0));
+        assert_eq!(x[0], 1.0);
+        let m0 = layout.mileage_offset();
+        assert_eq!(
+            &x[m0..m0 + MILEAGE_COLUMNS.len()],
+            &mileage_terms(2014, 60_000.0)
+        );
         let model = layout.offset(Field::Model);
         assert_eq!(&x[model..model + 3], &[0.0, 1.0, 0.0]);
-        let slope = layout.interaction_offset();
-        assert_eq!(&x[slope..slope + 3], &[0.0, 7.0 - AGE_CENTER, 0.0]);
-        // Columns of a set: numeric + its fields (+ model × age with model).
-        assert_eq!(layout.columns(FieldSet::NONE), vec![0, 1, 2, 3, 4]);
+        let terms = layout.interaction_offset() + MODEL_TERMS;
+        assert_eq!(
+            &x[terms..terms + MODEL_TERMS],
+            &[7.0 - AGE_CENTER, 1.0, 0.0, 0.0, 6.0 - MILEAGE_CENTER_10K]
+        );
+        // Columns of a set: years + mileage + its fields (+ model terms).
+        assert_eq!(
+            layout.columns(FieldSet::NONE),
+            (0..m0 + MILEAGE_COLUMNS.len()).collect::<Vec<_>>()
+        );
         assert_eq!(
             layout.columns(FieldSet::only(Field::Model)).len(),
-            NUMERIC.len() + 6
+            m0 + MILEAGE_COLUMNS.len() + 3 + 3 * MODEL_TERMS
         );
     }
 
     #[test]
-    fn numeric_terms_bend_at_the_knots() {
-        assert_eq!(numeric(2021, 0.0), [0.0, 0.0, 0.0, 0.0, 0.0]);
-        assert_eq!(numeric(2009, 25_000.0), [12.0, 6.0, 1.0, 0.0, 2.5]);
-        assert_eq!(numeric(1995, 0.0), [26.0, 20.0, 15.0, 10.0, 0.0]);
+    fn years_outside_the_data_and_a_lines_span_are_clamped() {
+        let layout = Layout::learn(&rows());
+        let x = layout.row_of(
+            1990,
+            60_000.0,
+            &[Some("e-class"), None, None, None, None, None],
+        );
+        assert_eq!(
+            x,
+            layout.row_of(
+                2014,
+                60_000.0,
+                &[Some("e-class"), None, None, None, None, None]
+            )
+        );
+        assert_eq!(layout.line_year(1, 2030), 2014);
+    }
+
+    #[test]
+    fn mileage_terms_slope_by_age_band_and_bend_at_the_knots() {
+        assert_eq!(mileage_terms(2021, 0.0), [0.0; 6]);
+        assert_eq!(
+            mileage_terms(2009, 250_000.0),
+            [0.0, 0.0, 25.0, 0.0, 125.0, 15.0]
+        );
     }
 }

@@ -77,8 +77,9 @@ pub fn build(listings: impl AsRef<Path>) -> anyhow::Result<Built> {
         std::str::from_utf8(&bytes).with_context(|| format!("{} is not UTF-8", path.display()))?;
     let cleaned =
         clean::clean(parse_listings(text).with_context(|| format!("in {}", path.display()))?);
-    let held_out = held_out(&cleaned.rows).context("held-out evaluation")?;
-    let family = train_family(&cleaned.rows).context("fitting the served model")?;
+    let held_out = held_out(&cleaned).context("held-out evaluation")?;
+    let family =
+        train_family(&cleaned.rows, &cleaned.branded).context("fitting the served model")?;
     let version = version::model_version(&bytes, &version::parameters());
     Ok(Built {
         cleaned,

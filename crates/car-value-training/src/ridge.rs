@@ -27,6 +27,8 @@ pub struct Moments {
     /// Number of columns.
     pub width: usize,
     pub rows: usize,
+    /// Sum of the rows' weights (`rows` when every weight is 1).
+    pub weight: f64,
     pub sum_x: Vec<f64>,
     /// Row-major `width × width`, upper triangle filled (`i <= j`).
     pub sum_xx: Vec<f64>,
@@ -39,6 +41,7 @@ impl Moments {
         Moments {
             width,
             rows: 0,
+            weight: 0.0,
             sum_x: vec![0.0; width],
             sum_xx: vec![0.0; width * width],
             sum_xy: vec![0.0; width],
@@ -48,19 +51,26 @@ impl Moments {
 
     /// Adds one row.
     pub fn add(&mut self, x: &[f64], y: f64) {
+        self.add_weighted(x, y, 1.0);
+    }
+
+    /// Adds one row that counts `w` times in the least-squares sums.
+    pub fn add_weighted(&mut self, x: &[f64], y: f64, w: f64) {
         debug_assert_eq!(x.len(), self.width);
         self.rows += 1;
-        self.sum_y += y;
+        self.weight += w;
+        self.sum_y += w * y;
         // One-hot rows are mostly zeros: skip them in the outer loop.
         for (i, &xi) in x.iter().enumerate() {
             if xi == 0.0 {
                 continue;
             }
-            self.sum_x[i] += xi;
-            self.sum_xy[i] += xi * y;
+            let wxi = w * xi;
+            self.sum_x[i] += wxi;
+            self.sum_xy[i] += wxi * y;
             let row = &mut self.sum_xx[i * self.width..(i + 1) * self.width];
             for (j, &xj) in x.iter().enumerate().skip(i) {
-                row[j] += xi * xj;
+                row[j] += wxi * xj;
             }
         }
     }
@@ -89,6 +99,7 @@ impl Moments {
         Moments {
             width: self.width,
             rows,
+            weight: self.weight + sign * other.weight,
             sum_x: zip(&self.sum_x, &other.sum_x),
             sum_xx: zip(&self.sum_xx, &other.sum_xx),
             sum_xy: zip(&self.sum_xy, &other.sum_xy),
@@ -124,7 +135,7 @@ pub fn solve(m: &Moments, columns: &[usize], alpha: f64) -> anyhow::Result<Linea
         columns.len(),
         m.rows
     );
-    let n = m.rows as f64;
+    let n = m.weight;
     let mean = |i: usize| m.sum_x[i] / n;
     let cov = |i: usize, j: usize| {
         let (a, b) = if i <= j { (i, j) } else { (j, i) };

@@ -5,13 +5,19 @@ use crate::clean::{
     BRANDED_TITLES, FIRST_YEAR, NEW_CAR_FIRST_YEAR, ODOMETER_CEILING_MI, PLACEHOLDER_ODOMETER_MI,
     PRICE_CEILING_USD, PRICE_FLOOR_USD,
 };
+use crate::codegen::{OLDEST_YEAR, YEARS_PAST_TRAINING};
 use crate::eval::{HELD_OUT_PERCENT, SPLIT_SEED};
-use crate::features::{AGE_BASE_YEAR, AGE_CENTER, AGE_KNOTS, Field, MIN_LEVEL_ROWS, NUMERIC};
-use crate::model::{ALPHA, FOLD_SEED, FOLDS, INTERVAL_PERCENTILES};
+use crate::features::{
+    AGE_BASE_YEAR, AGE_CENTER, Field, MILEAGE_CENTER_10K, MILEAGE_COLUMNS, MILEAGE_KNOTS_10K,
+    MIN_LEVEL_ROWS, MODEL_AGE_KNOTS,
+};
+use crate::model::{
+    ALPHA, FOLD_SEED, FOLDS, INTERVAL_PERCENTILES, IRLS_MIN_RESIDUAL, IRLS_ROUNDS, MIN_BRANDED_ROWS,
+};
 
 /// Bumped when the procedure changes in a way the parameters below do not
 /// show (a new kind of column, another estimator).
-pub const PROCEDURE: &str = "ln-price ridge family v1";
+pub const PROCEDURE: &str = "ln-price ridge family v2: year effects, line terms, model x fuel, IRLS, monotone curves, branded titles";
 
 /// Every parameter of cleaning, features, fitting, interval and split, as
 /// one line of text.
@@ -20,9 +26,12 @@ pub fn parameters() -> String {
     format!(
         "procedure={PROCEDURE}; clean: price {PRICE_FLOOR_USD}..={PRICE_CEILING_USD}, \
          year>={FIRST_YEAR}, branded={BRANDED_TITLES:?}, placeholder<{PLACEHOLDER_ODOMETER_MI} \
-         before {NEW_CAR_FIRST_YEAR}, odometer<{ODOMETER_CEILING_MI}; numeric={NUMERIC:?} \
-         base={AGE_BASE_YEAR} knots={AGE_KNOTS:?} center={AGE_CENTER}; fields={modelled:?} \
-         min_level_rows={MIN_LEVEL_ROWS}; alpha={ALPHA}; folds={FOLDS} seed={FOLD_SEED}; \
+         before {NEW_CAR_FIRST_YEAR}, odometer<{ODOMETER_CEILING_MI}; mileage={MILEAGE_COLUMNS:?} \
+         knots={MILEAGE_KNOTS_10K:?} line center={MILEAGE_CENTER_10K}; base={AGE_BASE_YEAR} \
+         line knots={MODEL_AGE_KNOTS:?} center={AGE_CENTER}; fields={modelled:?} \
+         min_level_rows={MIN_LEVEL_ROWS}; alpha={ALPHA}; irls={IRLS_ROUNDS} \
+         floor={IRLS_MIN_RESIDUAL}; folds={FOLDS} seed={FOLD_SEED}; \
+         branded min rows={MIN_BRANDED_ROWS}; years {OLDEST_YEAR}..+{YEARS_PAST_TRAINING}; \
          percentiles={INTERVAL_PERCENTILES:?}; split seed={SPLIT_SEED} held_out={HELD_OUT_PERCENT}%"
     )
 }
@@ -63,7 +72,7 @@ mod tests {
     #[test]
     fn parameters_name_every_setting() {
         let p = parameters();
-        for needle in ["alpha=1;", "min_level_rows=20", "folds=5", "20211995"] {
+        for needle in ["alpha=10;", "min_level_rows=20", "folds=5", "20211995"] {
             assert!(p.contains(needle), "{needle} missing from {p}");
         }
     }

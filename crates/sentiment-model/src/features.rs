@@ -30,20 +30,35 @@
 //!    weights the training data would give them come from other topics
 //!    (Amazon's car chargers, movies' car chases). They still separate their
 //!    neighbours: "the car is" gives neither `the car` nor `the is`.
+//! 7. A negated word that VADER's lexicon rates also gives the feature
+//!    [`NEGATED_POSITIVE`] or [`NEGATED_NEGATIVE`]: what negating a positive
+//!    or a negative word does, learned across words, so that a negated
+//!    complaint the training data never negated ("zero complaints") is still
+//!    read. `zero` counts as a negation.
+//! 8. An emoji VADER knows (its emoji lexicon) is a token of its own, like
+//!    `!`, and ends a clause: "👍", "😡".
 
 /// Prefix of a word in the scope of a negation.
 pub const NEGATED: &str = "not_";
 
+/// The feature of a negated word VADER's lexicon rates positive (rule 7).
+pub const NEGATED_POSITIVE: &str = "not_(positive word)";
+
+/// The feature of a negated word VADER's lexicon rates negative (rule 7):
+/// "no problems", "zero complaints", "never disappointed".
+pub const NEGATED_NEGATIVE: &str = "not_(negative word)";
+
 /// Names this feature extraction; part of the model version, so a change to
 /// these rules gives a new version. Bump it with any change to this module.
-pub const FEATURES_ID: &str = "words+bigrams/negation-scope/topic-words/v1";
+pub const FEATURES_ID: &str =
+    "words+bigrams/negation-scope/topic-words/emoji/negated-lexicon-class/v2";
 
 /// Whether `word` (lower-cased) starts a negation scope.
 #[rustfmt::skip]
 pub fn is_negation(word: &str) -> bool {
     matches!(
         word,
-        "not" | "no" | "never" | "nothing" | "none" | "nobody" | "nowhere" | "neither"
+        "not" | "no" | "never" | "nothing" | "none" | "nobody" | "nowhere" | "neither" | "zero"
         | "nor" | "without" | "hardly" | "barely" | "cannot"
         | "dont" | "doesnt" | "didnt" | "isnt" | "wasnt" | "werent" | "arent" | "cant"
         | "wont" | "wouldnt" | "couldnt" | "shouldnt" | "havent" | "hasnt" | "hadnt"
@@ -100,6 +115,7 @@ fn pieces(text: &str) -> Vec<Piece> {
         match c {
             '!' | '?' => out.push(Piece::Mark(c)),
             '.' | ',' | ';' | ':' => out.push(Piece::Break),
+            c if crate::vader::emoji_description(c).is_some() => out.push(Piece::Mark(c)),
             _ => {}
         }
     }
@@ -190,6 +206,17 @@ pub fn terms(text: &str) -> Vec<String> {
             None => prev = None,
         }
     }
+    let classes: Vec<String> = tokens
+        .iter()
+        .flatten()
+        .filter_map(|t| t.strip_prefix(NEGATED))
+        .filter_map(|word| match crate::vader::lexicon_valence(word) {
+            Some(v) if v > 0.0 => Some(NEGATED_POSITIVE.to_owned()),
+            Some(v) if v < 0.0 => Some(NEGATED_NEGATIVE.to_owned()),
+            _ => None,
+        })
+        .collect();
+    out.extend(classes);
     out.sort_unstable();
     out.dedup();
     out
@@ -255,6 +282,14 @@ mod tests {
     }
 
     #[test]
+    fn negated_lexicon_words_also_give_their_class() {
+        let t = terms("zero complaints, not great");
+        assert!(t.contains(&NEGATED_NEGATIVE.to_owned()), "{t:?}");
+        assert!(t.contains(&NEGATED_POSITIVE.to_owned()), "{t:?}");
+        assert!(!terms("complaints").contains(&NEGATED_NEGATIVE.to_owned()));
+    }
+
+    #[test]
     fn topic_words_give_no_feature_and_split_bigrams() {
         assert_eq!(terms("The car is blue"), ["blue", "is", "is blue", "the"]);
         assert_eq!(terms("not a CAR"), ["not", "not not_a", "not_a"]);
@@ -263,7 +298,8 @@ mod tests {
     #[test]
     fn marks_are_tokens_and_symbols_are_ignored() {
         assert_eq!(terms("wow!!"), ["!", "wow", "wow !"]);
-        assert_eq!(terms("😁 -- ::"), Vec::<String>::new());
+        assert_eq!(terms("-- ::"), Vec::<String>::new());
+        assert_eq!(terms("great 👍"), ["great", "great 👍", "👍"]);
         assert_eq!(terms("'quoted'"), ["quoted"]);
     }
 

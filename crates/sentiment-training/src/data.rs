@@ -10,6 +10,103 @@ pub const UCI_FILE: &str = "sentiment/uci_amazon_imdb.tsv";
 /// The Rotten Tomatoes snippets file, relative to the data folder.
 pub const RT_FILE: &str = "sentiment/rotten_tomatoes.tsv";
 
+/// The car-review challenge set, relative to the data folder: short
+/// sentences about cars, written and labelled for this project, never
+/// trained on (see `data/README.md`).
+pub const CHALLENGE_FILE: &str = "sentiment/car_reviews_challenge.tsv";
+
+/// A sentence of the challenge set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengeRow {
+    /// What it tests: `negation`, `contrast`, `absence`, `faults`, `plain`,
+    /// `service` or `emoji`.
+    pub category: String,
+    pub positive: bool,
+    pub text: String,
+}
+
+/// Parses the challenge set (`category TAB label TAB text`, header line
+/// first).
+pub fn parse_challenge(text: &str) -> Result<Vec<ChallengeRow>> {
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, "category\tlabel\ttext")) => {}
+        other => bail!("{CHALLENGE_FILE}: unexpected header {other:?}"),
+    }
+    lines
+        .map(|(i, line)| {
+            let n = i + 1;
+            let mut fields = line.splitn(3, '\t');
+            let (Some(category), Some(label), Some(text)) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                bail!("{CHALLENGE_FILE}:{n}: expected category TAB label TAB text");
+            };
+            Ok(ChallengeRow {
+                category: category.to_owned(),
+                positive: parse_label(label, CHALLENGE_FILE, n)?,
+                text: text.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Reads the challenge set from `data_dir`.
+pub fn load_challenge(data_dir: &Path) -> Result<Vec<ChallengeRow>> {
+    let path = data_dir.join(CHALLENGE_FILE);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    parse_challenge(&text)
+}
+
+/// The emoji sentiment ranking, relative to the data folder.
+pub const EMOJI_FILE: &str = "sentiment/emoji_sentiment_ranking.csv";
+
+/// An emoji of the ranking becomes a training row when it was seen at least
+/// this many times …
+pub const EMOJI_MIN_OCCURRENCES: u32 = 20;
+
+/// … and the share of its positive tweets differs from that of its
+/// negative ones by at least this much of the polar tweets: `|pos − neg| ≥
+/// 0.1 · (pos + neg)` (😡: 403 negative, 272 positive, a margin of 0.19).
+pub const EMOJI_MIN_MARGIN: f64 = 0.1;
+
+/// The training rows of the emoji ranking (Kralj Novak et al., 2015): each
+/// emoji VADER knows, seen often enough and leaning clearly one way, as a
+/// one-emoji sentence labelled by the majority of its polar tweets. Columns:
+/// `Emoji,Unicode codepoint,Occurrences,Position,Negative,Neutral,Positive,…`.
+pub fn parse_emoji_ranking(csv: &str) -> Result<Vec<Row>> {
+    let mut lines = csv.lines().enumerate();
+    match lines.next() {
+        Some((_, header)) if header.starts_with("Emoji,Unicode codepoint,Occurrences,") => {}
+        other => bail!("{EMOJI_FILE}: unexpected header {other:?}"),
+    }
+    let mut rows = Vec::new();
+    for (i, line) in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let number = |k: usize| -> Result<u32> {
+            fields
+                .get(k)
+                .and_then(|f| f.parse().ok())
+                .with_context(|| format!("{EMOJI_FILE}:{}: bad column {k}", i + 1))
+        };
+        let (occurrences, negative, positive) = (number(2)?, number(4)?, number(6)?);
+        let emoji = fields[0];
+        let margin = f64::from(positive.abs_diff(negative));
+        if occurrences >= EMOJI_MIN_OCCURRENCES
+            && margin >= EMOJI_MIN_MARGIN * f64::from(positive + negative)
+            && !sentiment_model::features::terms(emoji).is_empty()
+        {
+            rows.push(Row {
+                source: Source::EmojiRanking,
+                positive: positive > negative,
+                text: emoji.to_owned(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
 /// Where a sentence comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
@@ -19,9 +116,13 @@ pub enum Source {
     Imdb,
     /// Pang & Lee: Rotten Tomatoes critics' snippets.
     RottenTomatoes,
+    /// The emoji sentiment ranking: one emoji per row. Trained on, never
+    /// held out (they are not sentences).
+    EmojiRanking,
 }
 
 impl Source {
+    /// The sources of sentences, held out and tested.
     pub const ALL: [Source; 3] = [Source::Amazon, Source::Imdb, Source::RottenTomatoes];
 
     /// A short name for tables.
@@ -30,6 +131,7 @@ impl Source {
             Source::Amazon => "amazon",
             Source::Imdb => "imdb",
             Source::RottenTomatoes => "rotten_tomatoes",
+            Source::EmojiRanking => "emoji_ranking",
         }
     }
 }
@@ -170,20 +272,25 @@ pub fn clean(raw: Vec<Row>) -> Dataset {
     Dataset { rows, cleaning }
 }
 
-/// Reads and cleans `data_dir/sentiment/*.tsv`. Also returns the raw bytes
-/// of the two files (for the model version).
-pub fn load(data_dir: &Path) -> Result<(Dataset, Vec<u8>, Vec<u8>)> {
+/// Reads and cleans `data_dir/sentiment/*.tsv`, then adds the emoji rows
+/// ([`parse_emoji_ranking`]). Also returns the raw bytes of the three files
+/// (for the model version).
+pub fn load(data_dir: &Path) -> Result<(Dataset, Vec<Vec<u8>>)> {
     let read = |rel: &str| {
         let path = data_dir.join(rel);
         std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
     };
     let uci = read(UCI_FILE)?;
     let rt = read(RT_FILE)?;
-    let dataset = parse(
+    let emoji = read(EMOJI_FILE)?;
+    let mut dataset = parse(
         std::str::from_utf8(&uci).context(UCI_FILE)?,
         std::str::from_utf8(&rt).context(RT_FILE)?,
     )?;
-    Ok((dataset, uci, rt))
+    dataset.rows.extend(parse_emoji_ranking(
+        std::str::from_utf8(&emoji).context(EMOJI_FILE)?,
+    )?);
+    Ok((dataset, vec![uci, rt, emoji]))
 }
 
 #[cfg(test)]

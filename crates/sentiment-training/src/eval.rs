@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::data::Source;
+use crate::data::{ChallengeRow, Source};
 use crate::{Example, Model, Params, train};
 
 /// Which rows of the dataset: some sources, one side of the split or both.
@@ -68,13 +68,15 @@ impl Split {
         }
     }
 
-    /// Train on the training side of all sources, test on the held-out side.
-    /// The served model is this split's model.
+    /// Train on the training side of all sources (and the emoji rows), test
+    /// on the held-out side. The served model is this split's model.
     pub fn in_domain() -> Split {
+        let mut trained = Source::ALL.to_vec();
+        trained.push(Source::EmojiRanking);
         Split {
             name: "in-domain",
             train: Selection {
-                sources: Source::ALL.to_vec(),
+                sources: trained,
                 side: Side::Train,
             },
             test: Selection {
@@ -349,6 +351,62 @@ impl Report {
             )
             .unwrap();
         }
+        out
+    }
+}
+
+/// The model and VADER on the car-review challenge set, per category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChallengeReport {
+    /// Per category, in the order the file first has them.
+    pub categories: Vec<(String, Pair)>,
+    pub total: Pair,
+}
+
+/// Scores `model` and VADER (positive when its compound score is >= 0, as
+/// everywhere here) on the challenge set.
+pub fn challenge(model: &Model, rows: &[ChallengeRow]) -> ChallengeReport {
+    let mut categories: Vec<(String, Pair)> = Vec::new();
+    let mut total = Pair::default();
+    for row in rows {
+        let predicted = model.probability_of_text(&row.text) >= 0.5;
+        let vader = sentiment_model::polarity_scores(&row.text).compound >= 0.0;
+        total.model.add(predicted, row.positive);
+        total.vader.add(vader, row.positive);
+        let i = match categories.iter().position(|(c, _)| *c == row.category) {
+            Some(i) => i,
+            None => {
+                categories.push((row.category.clone(), Pair::default()));
+                categories.len() - 1
+            }
+        };
+        categories[i].1.model.add(predicted, row.positive);
+        categories[i].1.vader.add(vader, row.positive);
+    }
+    ChallengeReport { categories, total }
+}
+
+impl ChallengeReport {
+    /// The table, as Markdown.
+    pub fn table(&self) -> String {
+        let mut out = String::from(
+            "| category | sentences | positive | model accuracy | VADER accuracy |\n|---|---:|---:|---:|---:|\n",
+        );
+        let line = |out: &mut String, name: &str, p: &Pair| {
+            writeln!(
+                out,
+                "| {name} | {} | {} | {} | {} |",
+                p.model.rows(),
+                p.model.tp + p.model.fn_,
+                pct(p.model.accuracy()),
+                pct(p.vader.accuracy()),
+            )
+            .unwrap();
+        };
+        for (name, p) in &self.categories {
+            line(&mut out, name, p);
+        }
+        line(&mut out, "**all**", &self.total);
         out
     }
 }

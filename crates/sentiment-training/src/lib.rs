@@ -195,7 +195,7 @@ pub fn prepare<'a>(rows: &'a [Row], params: &Params) -> Vec<Example<'a>> {
             terms: features::terms(&row.text),
             compound: sentiment_model::vader::trace(&row.text).compound,
             vader: sentiment_model::polarity_scores(&row.text).compound,
-            held_out: is_held_out(&row.text, params),
+            held_out: row.source != Source::EmojiRanking && is_held_out(&row.text, params),
         })
         .collect()
 }
@@ -230,13 +230,26 @@ impl Model {
     /// The probability that an example is positive, computed exactly as
     /// [`sentiment_model::probability`] computes it for the served model.
     pub fn probability(&self, example: &Example) -> f64 {
-        let weights = example.terms.iter().filter_map(|t| self.weight(t));
+        self.probability_of(&example.terms, example.compound)
+    }
+
+    /// The probability of a text with these terms and VADER compound score.
+    pub fn probability_of(&self, terms: &[String], compound: f64) -> f64 {
+        let weights = terms.iter().filter_map(|t| self.weight(t));
         features::sigmoid(features::logit(
             f64::from(self.bias),
             weights,
             f64::from(self.vader),
-            example.compound,
+            compound,
         ))
+    }
+
+    /// The probability for a text.
+    pub fn probability_of_text(&self, text: &str) -> f64 {
+        self.probability_of(
+            &features::terms(text),
+            sentiment_model::vader::trace(text).compound,
+        )
     }
 
     /// The `n` most positive and most negative unigram and bigram weights.
@@ -283,9 +296,16 @@ pub fn train(examples: &[&Example], params: &Params) -> Model {
             *counts.entry(t.as_str()).or_insert(0) += 1;
         }
     }
+    // Each emoji has one row of its own in the ranking: its token is kept
+    // whatever `min_count` says.
+    let emoji: std::collections::HashSet<&str> = examples
+        .iter()
+        .filter(|ex| ex.row.source == Source::EmojiRanking)
+        .flat_map(|ex| ex.terms.iter().map(String::as_str))
+        .collect();
     let mut vocabulary: Vec<&str> = counts
         .into_iter()
-        .filter(|&(_, c)| c >= params.min_count)
+        .filter(|&(t, c)| c >= params.min_count || emoji.contains(t))
         .map(|(t, _)| t)
         .collect();
     vocabulary.sort_unstable();
@@ -306,11 +326,25 @@ pub fn train(examples: &[&Example], params: &Params) -> Model {
         .collect();
     let dense: Vec<f64> = examples.iter().map(|ex| ex.compound).collect();
     let positive: Vec<bool> = examples.iter().map(|ex| ex.row.positive).collect();
+    // The emoji rows lean positive (most emoji do); weighted so that their
+    // positive and negative rows weigh the same in all, they teach the
+    // emoji's weights without moving the bias every review gets.
+    let emoji = |positive: bool| {
+        examples
+            .iter()
+            .filter(|ex| ex.row.source == Source::EmojiRanking && ex.row.positive == positive)
+            .count() as f64
+    };
+    let (emoji_positive, emoji_negative) = (emoji(true), emoji(false));
     let weight: Vec<f64> = examples
         .iter()
         .map(|ex| match ex.row.source {
             Source::RottenTomatoes => 1.0,
             Source::Amazon | Source::Imdb => params.uci_weight,
+            Source::EmojiRanking if ex.row.positive => {
+                0.5 * (emoji_positive + emoji_negative) / emoji_positive
+            }
+            Source::EmojiRanking => 0.5 * (emoji_positive + emoji_negative) / emoji_negative,
         })
         .collect();
     let penalty = nb_penalty(&rows, &positive, vocabulary.len(), params);
@@ -351,6 +385,8 @@ pub struct Trained {
     pub in_domain: Experiment,
     /// The same procedure trained on Rotten Tomatoes + IMDb, tested on Amazon.
     pub cross_domain: Experiment,
+    /// The served model and VADER on the car-review challenge set.
+    pub challenge: eval::ChallengeReport,
     /// `(name, value)`: what `sentiment_model::METRICS` will hold.
     pub metrics: Vec<(&'static str, f64)>,
 }
@@ -438,10 +474,10 @@ impl Trained {
     }
 }
 
-/// The inputs the version is derived from: the two data files and the two
+/// The inputs the version is derived from: the data files and the two
 /// lexicons, as bytes.
-pub fn version_inputs(data_dir: &Path, uci: Vec<u8>, rt: Vec<u8>) -> Result<Vec<Vec<u8>>> {
-    let mut inputs = vec![uci, rt];
+pub fn version_inputs(data_dir: &Path, data_files: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
+    let mut inputs = data_files;
     for rel in LEXICON_FILES {
         let path = data_dir.join(rel);
         inputs.push(
@@ -454,14 +490,15 @@ pub fn version_inputs(data_dir: &Path, uci: Vec<u8>, rt: Vec<u8>) -> Result<Vec<
 
 /// Trains the served model from `data_dir` and measures it.
 pub fn train_served(data_dir: &Path, params: &Params) -> Result<Trained> {
-    let (dataset, uci, rt) = data::load(data_dir)?;
-    let inputs = version_inputs(data_dir, uci, rt)?;
+    let (dataset, files) = data::load(data_dir)?;
+    let inputs = version_inputs(data_dir, files)?;
     let inputs: Vec<&[u8]> = inputs.iter().map(|v| v.as_slice()).collect();
     let examples = prepare(&dataset.rows, params);
 
     let (model, in_domain) = eval::run(&examples, &Split::in_domain(), params);
     let version = version(&inputs, params, &model);
     let (_, cross_domain) = eval::run(&examples, &Split::served_cross_domain(), params);
+    let challenge = eval::challenge(&model, &data::load_challenge(data_dir)?);
 
     let i = &in_domain;
     let x = &cross_domain;
@@ -486,6 +523,14 @@ pub fn train_served(data_dir: &Path, params: &Params) -> Result<Trained> {
         ("cross_domain_accuracy", round4(x.model.accuracy())),
         ("cross_domain_f1", round4(x.model.f1())),
         ("vader_cross_domain_accuracy", round4(x.vader.accuracy())),
+        (
+            "challenge_accuracy",
+            round4(challenge.total.model.accuracy()),
+        ),
+        (
+            "vader_challenge_accuracy",
+            round4(challenge.total.vader.accuracy()),
+        ),
         ("neutral_share", round4(i.neutral_share)),
         ("decided_accuracy", round4(i.decided_accuracy)),
         ("calibration_error", round4(i.calibration_error)),
@@ -500,6 +545,7 @@ pub fn train_served(data_dir: &Path, params: &Params) -> Result<Trained> {
         cleaning: dataset.cleaning,
         in_domain,
         cross_domain,
+        challenge,
         metrics,
     })
 }

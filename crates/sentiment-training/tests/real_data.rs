@@ -111,7 +111,7 @@ fn served_model_scores_the_held_out_rows_as_training_measured() {
     for row in dataset()
         .rows
         .iter()
-        .filter(|r| is_held_out(&r.text, &params))
+        .filter(|r| r.source != Source::EmojiRanking && is_held_out(&r.text, &params))
     {
         let p = sentiment_model::probability(&row.text);
         let analysis = sentiment_model::analyze(&row.text).expect("a valid review");
@@ -139,7 +139,16 @@ fn cleaning_drops_the_repeated_sentences_data_readme_states() {
     assert_eq!(c.empty, 0);
     assert_eq!(c.duplicate, 75);
     assert_eq!(c.duplicate_conflicting, 0);
-    assert_eq!(dataset().rows.len(), 14_733);
+    // 14,733 clean sentences, then 379 emoji rows of the ranking
+    assert_eq!(dataset().rows.len(), 14_733 + 379);
+    assert_eq!(
+        dataset()
+            .rows
+            .iter()
+            .filter(|r| r.source == Source::EmojiRanking)
+            .count(),
+        379
+    );
     let count = |s: Source| dataset().rows.iter().filter(|r| r.source == s).count();
     assert_eq!(
         (
@@ -206,4 +215,44 @@ fn the_split_depends_only_on_the_text() {
     // about one in five
     let share = held_out as f64 / dataset().rows.len() as f64;
     assert!((0.18..0.22).contains(&share), "{share}");
+}
+
+#[test]
+fn the_challenge_set_has_200_car_sentences_none_of_them_trained_on() {
+    let challenge = data::load_challenge(&data_dir()).unwrap();
+    assert!(challenge.len() >= 200, "{}", challenge.len());
+    let mut categories: Vec<&str> = challenge.iter().map(|r| r.category.as_str()).collect();
+    categories.dedup();
+    assert_eq!(
+        categories,
+        [
+            "negation", "contrast", "absence", "faults", "plain", "service", "emoji"
+        ]
+    );
+    let trained: std::collections::HashSet<String> = dataset()
+        .rows
+        .iter()
+        .map(|r| data::dedup_key(&r.text))
+        .collect();
+    for row in &challenge {
+        assert!(
+            !trained.contains(&data::dedup_key(&row.text)),
+            "{}",
+            row.text
+        );
+    }
+}
+
+/// Published: 74.9% on the challenge set, VADER 65.9% (the target, 90%, is
+/// not met; docs/MODELS.md says why). The floor leaves about 3 points.
+#[test]
+fn quality_guard_challenge_set() {
+    let trained = trained();
+    let total = trained.challenge.total;
+    println!("{}", trained.challenge.table());
+    assert!(total.model.accuracy() >= 0.72, "{total:?}");
+    assert!(
+        total.model.accuracy() >= total.vader.accuracy() + 0.05,
+        "{total:?}"
+    );
 }

@@ -75,7 +75,7 @@ fn main() -> anyhow::Result<()> {
     }
 
     let cars = load_sanity(&sanity_path)?;
-    let family = train_family(&cleaned.rows)?;
+    let family = train_family(&cleaned.rows, &cleaned.branded)?;
     println!(
         "\n## Sanity set: three_cars_2017 ({} cars; served model, year + mileage only)\n",
         cars.len()

@@ -7,9 +7,16 @@ use sentiment_training::{Params, data, eval, prepare};
 
 fn main() -> anyhow::Result<()> {
     let params = Params::SERVED;
-    let (dataset, _, _) = data::load(&sentiment_training::data_dir())?;
+    let (dataset, _) = data::load(&sentiment_training::data_dir())?;
     let examples = prepare(&dataset.rows, &params);
     let report = eval::evaluate(&examples, &params);
     print!("{}", report.tables());
+    let challenge = data::load_challenge(&sentiment_training::data_dir())?;
+    let (model, _) = eval::run(&examples, &eval::Split::in_domain(), &params);
+    println!(
+        "\nCar-review challenge set ({} sentences, never trained on): the served model and VADER\n",
+        challenge.len()
+    );
+    print!("{}", eval::challenge(&model, &challenge).table());
     Ok(())
 }
