@@ -14,10 +14,12 @@ build:
 serve: build
 	cargo run --profile host -p wasm-harness -- spin.toml
 
-# Native unit tests, the built components over real HTTP, and the
+# Native unit tests, the built components over real HTTP, the standard
+# interfaces (Open Inference Protocol clients, OpenAPI) from Python, and the
 # Kubernetes manifests against the real schemas.
 test: build
 	cargo test
+	tests/api/run
 	tests/k8s/run
 
 # Throughput, latency, cold start, size and memory of the app against its

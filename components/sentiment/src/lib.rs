@@ -12,12 +12,12 @@ wit_bindgen::generate!({
     world: "sentiment",
     // The interface's records are the API's types.
     with: {
-        "ml:sentiment/analyzer@0.2.0/label": api::sentiment::Label,
-        "ml:sentiment/analyzer@0.2.0/term": api::sentiment::Term,
-        "ml:sentiment/analyzer@0.2.0/analysis": api::sentiment::Analysis,
-        "ml:sentiment/analyzer@0.2.0/error": api::sentiment::Error,
-        "ml:sentiment/analyzer@0.2.0/model-info": api::ModelInfo,
-        "ml:sentiment/analyzer@0.2.0/metric": api::Metric,
+        "ml:sentiment/analyzer@0.3.0/label": api::sentiment::Label,
+        "ml:sentiment/analyzer@0.3.0/term": api::sentiment::Term,
+        "ml:sentiment/analyzer@0.3.0/analysis": api::sentiment::Analysis,
+        "ml:sentiment/analyzer@0.3.0/error": api::sentiment::Error,
+        "ml:sentiment/analyzer@0.3.0/model-info": api::ModelInfo,
+        "ml:sentiment/analyzer@0.3.0/metric": api::Metric,
     },
 });
 
@@ -26,6 +26,13 @@ struct Analyzer;
 impl exports::ml::sentiment::analyzer::Guest for Analyzer {
     fn analyze(review: String) -> Result<Analysis, Error> {
         sentiment_model::api::analyze(&review)
+    }
+
+    fn analyze_batch(reviews: Vec<String>) -> Vec<Result<Analysis, Error>> {
+        reviews
+            .iter()
+            .map(|review| sentiment_model::api::analyze(review))
+            .collect()
     }
 
     fn model() -> ModelInfo {
