@@ -17,31 +17,41 @@ wit_bindgen::generate!({
     generate_all,
     // The interfaces' records are the API's types.
     with: {
-        "ml:car-value/estimator@0.2.0/car": api::car_value::Car,
-        "ml:car-value/estimator@0.2.0/valuation": api::car_value::Valuation,
-        "ml:car-value/estimator@0.2.0/error": api::car_value::Error,
-        "ml:car-value/estimator@0.2.0/year-bounds": api::car_value::YearBounds,
-        "ml:car-value/estimator@0.2.0/mileage-bounds": api::car_value::MileageBounds,
-        "ml:car-value/estimator@0.2.0/unknown-value": api::car_value::UnknownValue,
-        "ml:car-value/estimator@0.2.0/model-info": api::ModelInfo,
-        "ml:car-value/estimator@0.2.0/metric": api::Metric,
-        "ml:sentiment/analyzer@0.2.0/label": api::sentiment::Label,
-        "ml:sentiment/analyzer@0.2.0/term": api::sentiment::Term,
-        "ml:sentiment/analyzer@0.2.0/analysis": api::sentiment::Analysis,
-        "ml:sentiment/analyzer@0.2.0/error": api::sentiment::Error,
-        "ml:sentiment/analyzer@0.2.0/model-info": api::ModelInfo,
-        "ml:sentiment/analyzer@0.2.0/metric": api::Metric,
+        "ml:car-value/estimator@0.3.0/car": api::car_value::Car,
+        "ml:car-value/estimator@0.3.0/valuation": api::car_value::Valuation,
+        "ml:car-value/estimator@0.3.0/error": api::car_value::Error,
+        "ml:car-value/estimator@0.3.0/year-bounds": api::car_value::YearBounds,
+        "ml:car-value/estimator@0.3.0/mileage-bounds": api::car_value::MileageBounds,
+        "ml:car-value/estimator@0.3.0/unknown-value": api::car_value::UnknownValue,
+        "ml:car-value/estimator@0.3.0/model-info": api::ModelInfo,
+        "ml:car-value/estimator@0.3.0/metric": api::Metric,
+        "ml:sentiment/analyzer@0.3.0/label": api::sentiment::Label,
+        "ml:sentiment/analyzer@0.3.0/term": api::sentiment::Term,
+        "ml:sentiment/analyzer@0.3.0/analysis": api::sentiment::Analysis,
+        "ml:sentiment/analyzer@0.3.0/error": api::sentiment::Error,
+        "ml:sentiment/analyzer@0.3.0/model-info": api::ModelInfo,
+        "ml:sentiment/analyzer@0.3.0/metric": api::Metric,
     },
 });
+
+mod inference;
+
+/// The API's OpenAPI 3.1 document, embedded when the gateway is built.
+const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
 use ml::car_value::estimator;
 use ml::sentiment::analyzer;
 
 #[http_component]
 async fn handle(request: IncomingRequest) -> Response {
-    match http_json::path(&request).as_str() {
+    let path = http_json::path(&request);
+    if let Some(route) = inference_protocol::route(&path) {
+        return inference::handle(request, route).await;
+    }
+    match path.as_str() {
         "/health" => http_json::get(&request, || Health::ok("gateway")),
         "/api/models" => http_json::get(&request, models),
+        "/openapi.json" => http_json::get_static(&request, OPENAPI),
         "/api/car-analysis" => http_json::post(request, car_analysis).await,
         "/api/car-value" => http_json::post(request, car_value).await,
         "/api/review-sentiment" => http_json::post(request, review_sentiment).await,
