@@ -55,9 +55,10 @@ def run(connection, requests):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--harness", default=str(ROOT / "target/host/wasm-harness"))
     args = parser.parse_args()
     server = subprocess.Popen(
-        [str(ROOT / "target/host/wasm-harness"), "--listen", "127.0.0.1:0", str(ROOT / "spin.toml")],
+        [args.harness, "--listen", "127.0.0.1:0", str(ROOT / "spin.toml")],
         stdout=subprocess.PIPE,
         text=True,
     )

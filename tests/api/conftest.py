@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HARNESS = Path(os.environ.get("WASM_HARNESS", ROOT / "target/host/wasm-harness"))
+HARNESS = Path(os.environ.get("WASM_HARNESS", ROOT / "target/debug/wasm-harness"))
 
 
 @pytest.fixture(scope="session")
 def app_url():
     """The URL of the app, served by the built wasm-harness (tests/api/run
-    builds it)."""
+    builds it), or APP_URL when set (an app already running)."""
+    if "APP_URL" in os.environ:
+        yield os.environ["APP_URL"]
+        return
     server = subprocess.Popen(
         [str(HARNESS), "--listen", "127.0.0.1:0", str(ROOT / "spin.toml")],
         stdout=subprocess.PIPE,
