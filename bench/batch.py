@@ -56,14 +56,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--harness", default=str(ROOT / "target/host/wasm-harness"))
+    parser.add_argument("--url", help="an app already running, instead of starting the harness")
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [args.harness, "--listen", "127.0.0.1:0", str(ROOT / "spin.toml")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    server = None
+    if args.url is None:
+        server = subprocess.Popen(
+            [args.harness, "--listen", "127.0.0.1:0", str(ROOT / "spin.toml")],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
     try:
-        url = server.stdout.readline().rsplit(" ", 1)[1].strip()
+        url = args.url or server.stdout.readline().rsplit(" ", 1)[1].strip()
         host, port = url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port))
         print(f"{ROWS} rows, median of {args.rounds} rounds\n")
@@ -78,8 +81,9 @@ def main():
                 f" {times['single'] / times['batch']:>6.1f}x"
             )
     finally:
-        server.terminate()
-        server.wait()
+        if server is not None:
+            server.terminate()
+            server.wait()
 
 
 if __name__ == "__main__":
