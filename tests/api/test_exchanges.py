@@ -63,7 +63,9 @@ def test_every_answer_and_accepted_request_of_the_rust_tests_is_documented(docum
             problems.append(f"{where}: status not documented")
             continue
         problems += [f"{where}: answer {p}" for p in check(document, answer["content"]["application/json"]["schema"], exchange["answer"])]
-        if status == 200 and "requestBody" in op:
+        # (A request is recorded as null when it is not JSON to serde_json,
+        # such as a body nested past its recursion limit that the app skips.)
+        if status == 200 and "requestBody" in op and exchange["request"] is not None:
             schema = op["requestBody"]["content"]["application/json"]["schema"]
             problems += [f"{where}: request {p}" for p in check(document, schema, exchange["request"])]
     assert not problems, "\n".join(problems[:40])
