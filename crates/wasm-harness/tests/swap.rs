@@ -59,7 +59,8 @@ fn serve(manifest: &Path, requests: &[(&str, &str, Value)]) -> Vec<(u16, Value)>
     answers
 }
 
-const REVIEW: &str = "Great car, but the seats are awful!";
+// VADER reads it as positive, the trained model as negative.
+const REVIEW: &str = "Not the worst car I have owned.";
 
 fn requests() -> Vec<(&'static str, &'static str, Value)> {
     vec![
