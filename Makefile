@@ -14,11 +14,13 @@ build:
 serve: build
 	cargo run --profile host -p wasm-harness -- spin.toml
 
-# Native unit tests, the built components over real HTTP, the
+# Native unit tests, the built components over real HTTP, the standard
+# interfaces (Open Inference Protocol clients, OpenAPI) from Python, the
 # Kubernetes manifests against the real schemas, and the web page in
 # headless Chromium.
 test: build
 	cargo test
+	tests/api/run
 	tests/k8s/run
 	tests/ui/run
 

@@ -2,7 +2,8 @@
 //! conversions the components use, and each route's whole JSON path (parse,
 //! models, serialize) without HTTP.
 
-use api::{CarAnalysisRequest, CarRequest, ReviewRequest};
+use api::car_value::Car;
+use api::{CarAnalysisRequest, ReviewRequest};
 use car_ml_bench::{car_analysis, car_value, post_json, review_sentiment};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -13,7 +14,7 @@ const REVIEW: &[u8] =
 const ANALYSIS: &[u8] = br#"{"year": 2018, "mileage": 45000, "review": "Great car! Smooth and quiet on the highway, though the brakes squeal a little."}"#;
 
 fn models(c: &mut Criterion) {
-    let car: CarRequest = api::parse_json(CAR).unwrap();
+    let car: Car = api::parse_json(CAR).unwrap();
     let review: ReviewRequest = api::parse_json(REVIEW).unwrap();
     c.bench_function("predict/car-value", |b| {
         b.iter(|| car_value(black_box(car.clone())).unwrap())
@@ -25,7 +26,7 @@ fn models(c: &mut Criterion) {
         b.iter(|| post_json::<CarAnalysisRequest, _>(black_box(ANALYSIS), car_analysis))
     });
     c.bench_function("json/car-value", |b| {
-        b.iter(|| post_json::<CarRequest, _>(black_box(CAR), car_value))
+        b.iter(|| post_json::<Car, _>(black_box(CAR), car_value))
     });
     c.bench_function("json/review-sentiment", |b| {
         b.iter(|| post_json::<ReviewRequest, _>(black_box(REVIEW), review_sentiment))

@@ -2,19 +2,18 @@
 //! models the components use: what the native server serves and what the
 //! micro-benchmarks time.
 
-use api::{
-    ApiError, CarAnalysis, CarAnalysisRequest, CarRequest, CarValue, ReviewRequest, Sentiment,
-};
+use api::car_value::{Car, Valuation};
+use api::sentiment::Analysis;
+use api::{ApiError, CarAnalysis, CarAnalysisRequest, ReviewRequest};
 
 /// `POST /api/car-value` and `POST /api/trade`.
-pub fn car_value(request: CarRequest) -> Result<CarValue, ApiError> {
-    let car: car_value_model::Car = request.into();
-    Ok(CarValue::from(car_value_model::estimate(&car)?))
+pub fn car_value(car: Car) -> Result<Valuation, ApiError> {
+    Ok(car_value_model::api::estimate(car)?)
 }
 
 /// `POST /api/review-sentiment` and `POST /api/review`.
-pub fn review_sentiment(request: ReviewRequest) -> Result<Sentiment, ApiError> {
-    Ok(Sentiment::from(sentiment_model::analyze(&request.review)?))
+pub fn review_sentiment(request: ReviewRequest) -> Result<Analysis, ApiError> {
+    Ok(sentiment_model::api::analyze(&request.review)?)
 }
 
 /// `POST /api/car-analysis`.

@@ -1,83 +1,50 @@
 //! The car-value component: the model behind `ml:car-value/estimator` for
 //! other components, and behind `POST /api/trade` over HTTP.
 
-use api::{ApiError, CarRequest, CarValue, Health};
-use car_value_model::{Car, CarValueError};
+use api::car_value::{Car, Error, Valuation};
+use api::{ApiError, Health, ModelInfo};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 // A model takes no configuration from the host: importing none lets Spin
 // compose it without its deny-all adapter (see the crate's docs).
 use no_environment as _;
 
-wit_bindgen::generate!({ path: "../../wit/car-value", world: "car-value" });
-
-use exports::ml::car_value::estimator::{self as wit, Guest};
+wit_bindgen::generate!({
+    path: "../../wit/car-value",
+    world: "car-value",
+    // The interface's records are the API's types.
+    with: {
+        "ml:car-value/estimator@0.3.0/car": api::car_value::Car,
+        "ml:car-value/estimator@0.3.0/valuation": api::car_value::Valuation,
+        "ml:car-value/estimator@0.3.0/error": api::car_value::Error,
+        "ml:car-value/estimator@0.3.0/year-bounds": api::car_value::YearBounds,
+        "ml:car-value/estimator@0.3.0/mileage-bounds": api::car_value::MileageBounds,
+        "ml:car-value/estimator@0.3.0/unknown-value": api::car_value::UnknownValue,
+        "ml:car-value/estimator@0.3.0/model-info": api::ModelInfo,
+        "ml:car-value/estimator@0.3.0/metric": api::Metric,
+    },
+});
 
 struct Estimator;
 
-impl Guest for Estimator {
-    fn estimate(car: wit::Car) -> Result<wit::Valuation, wit::Error> {
-        let car = Car {
-            year: car.year,
-            mileage: car.mileage,
-            model: car.model,
-            condition: car.condition,
-            title_status: car.title_status,
-            fuel: car.fuel,
-            transmission: car.transmission,
-            body_type: car.body_type,
-        };
-        match car_value_model::estimate(&car) {
-            Ok(estimate) => {
-                let value = CarValue::from(estimate);
-                Ok(wit::Valuation {
-                    value_usd: value.value_usd,
-                    low_usd: value.low_usd,
-                    high_usd: value.high_usd,
-                    extrapolation: value.extrapolation,
-                    model_version: value.model_version,
-                })
-            }
-            Err(CarValueError::YearOutOfRange { min, max }) => {
-                Err(wit::Error::YearOutOfRange(wit::YearBounds { min, max }))
-            }
-            Err(CarValueError::MileageOutOfRange { min, max }) => {
-                Err(wit::Error::MileageOutOfRange(wit::MileageBounds {
-                    min,
-                    max,
-                }))
-            }
-            Err(CarValueError::UnknownValue {
-                field,
-                value,
-                allowed,
-            }) => Err(wit::Error::UnknownValue(wit::UnknownValue {
-                field: field.to_owned(),
-                value,
-                allowed: allowed.iter().map(|value| value.to_string()).collect(),
-            })),
-        }
+impl exports::ml::car_value::estimator::Guest for Estimator {
+    fn estimate(car: Car) -> Result<Valuation, Error> {
+        car_value_model::api::estimate(car)
     }
 
-    fn model() -> wit::ModelInfo {
-        wit::ModelInfo {
-            name: "car-value".into(),
-            version: car_value_model::MODEL_VERSION.into(),
-            metrics: car_value_model::METRICS
-                .iter()
-                .map(|&(name, value)| wit::Metric {
-                    name: name.into(),
-                    value,
-                })
-                .collect(),
-        }
+    fn estimate_batch(cars: Vec<Car>) -> Vec<Result<Valuation, Error>> {
+        cars.into_iter().map(car_value_model::api::estimate).collect()
+    }
+
+    fn model() -> ModelInfo {
+        car_value_model::api::model()
     }
 }
 
 export!(Estimator);
 
-fn trade(request: CarRequest) -> Result<CarValue, ApiError> {
-    Ok(car_value_model::estimate(&request.into())?.into())
+fn trade(car: Car) -> Result<Valuation, ApiError> {
+    Ok(car_value_model::api::estimate(car)?)
 }
 
 #[http_component]

@@ -1,13 +1,12 @@
 //! The gateway component: the app's HTTP API. It imports the two model
 //! interfaces, which Spin composes in from the model components, so calling a
-//! model is a function call, not a network hop.
+//! model is a function call, not a network hop. It depends on the interfaces
+//! and the API only, never on a model: any component that exports an
+//! interface can serve it.
 
-use api::{
-    ApiError, CarAnalysis, CarAnalysisRequest, CarRequest, CarValue, Health, ModelInfo, Models,
-    ReviewRequest, Sentiment, Term,
-};
-use car_value_model::CarValueError;
-use sentiment_model::SentimentError;
+use api::car_value::{Car, Valuation};
+use api::sentiment::Analysis;
+use api::{ApiError, CarAnalysis, CarAnalysisRequest, Health, Models, ReviewRequest};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
@@ -16,16 +15,43 @@ wit_bindgen::generate!({
     world: "ml:gateway/gateway",
     // The model interfaces live in their own packages, not the world's.
     generate_all,
+    // The interfaces' records are the API's types.
+    with: {
+        "ml:car-value/estimator@0.3.0/car": api::car_value::Car,
+        "ml:car-value/estimator@0.3.0/valuation": api::car_value::Valuation,
+        "ml:car-value/estimator@0.3.0/error": api::car_value::Error,
+        "ml:car-value/estimator@0.3.0/year-bounds": api::car_value::YearBounds,
+        "ml:car-value/estimator@0.3.0/mileage-bounds": api::car_value::MileageBounds,
+        "ml:car-value/estimator@0.3.0/unknown-value": api::car_value::UnknownValue,
+        "ml:car-value/estimator@0.3.0/model-info": api::ModelInfo,
+        "ml:car-value/estimator@0.3.0/metric": api::Metric,
+        "ml:sentiment/analyzer@0.3.0/label": api::sentiment::Label,
+        "ml:sentiment/analyzer@0.3.0/term": api::sentiment::Term,
+        "ml:sentiment/analyzer@0.3.0/analysis": api::sentiment::Analysis,
+        "ml:sentiment/analyzer@0.3.0/error": api::sentiment::Error,
+        "ml:sentiment/analyzer@0.3.0/model-info": api::ModelInfo,
+        "ml:sentiment/analyzer@0.3.0/metric": api::Metric,
+    },
 });
+
+mod inference;
+
+/// The API's OpenAPI 3.1 document, embedded when the gateway is built.
+const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
 use ml::car_value::estimator;
 use ml::sentiment::analyzer;
 
 #[http_component]
 async fn handle(request: IncomingRequest) -> Response {
-    match http_json::path(&request).as_str() {
+    let path = http_json::path(&request);
+    if let Some(route) = inference_protocol::route(&path) {
+        return inference::handle(request, route).await;
+    }
+    match path.as_str() {
         "/health" => http_json::get(&request, || Health::ok("gateway")),
         "/api/models" => http_json::get(&request, models),
+        "/openapi.json" => http_json::get_static(&request, OPENAPI),
         "/api/car-analysis" => http_json::post(request, car_analysis).await,
         "/api/car-value" => http_json::post(request, car_value).await,
         "/api/review-sentiment" => http_json::post(request, review_sentiment).await,
@@ -34,29 +60,8 @@ async fn handle(request: IncomingRequest) -> Response {
 }
 
 fn models() -> Models {
-    let car_value = estimator::model();
-    let sentiment = analyzer::model();
     Models {
-        models: vec![
-            ModelInfo {
-                name: car_value.name,
-                version: car_value.version,
-                metrics: car_value
-                    .metrics
-                    .into_iter()
-                    .map(|m| (m.name, m.value))
-                    .collect(),
-            },
-            ModelInfo {
-                name: sentiment.name,
-                version: sentiment.version,
-                metrics: sentiment
-                    .metrics
-                    .into_iter()
-                    .map(|m| (m.name, m.value))
-                    .collect(),
-            },
-        ],
+        models: vec![estimator::model(), analyzer::model()],
     }
 }
 
@@ -67,70 +72,10 @@ fn car_analysis(request: CarAnalysisRequest) -> Result<CarAnalysis, ApiError> {
     })
 }
 
-fn car_value(request: CarRequest) -> Result<CarValue, ApiError> {
-    let car = estimator::Car {
-        year: request.year,
-        mileage: request.mileage,
-        model: request.model,
-        condition: request.condition,
-        title_status: request.title_status,
-        fuel: request.fuel,
-        transmission: request.transmission,
-        body_type: request.body_type,
-    };
-    let error = match estimator::estimate(&car) {
-        Ok(valuation) => {
-            return Ok(CarValue {
-                value_usd: valuation.value_usd,
-                low_usd: valuation.low_usd,
-                high_usd: valuation.high_usd,
-                extrapolation: valuation.extrapolation,
-                model_version: valuation.model_version,
-            });
-        }
-        Err(estimator::Error::YearOutOfRange(bounds)) => CarValueError::YearOutOfRange {
-            min: bounds.min,
-            max: bounds.max,
-        },
-        Err(estimator::Error::MileageOutOfRange(bounds)) => CarValueError::MileageOutOfRange {
-            min: bounds.min,
-            max: bounds.max,
-        },
-        Err(estimator::Error::UnknownValue(unknown)) => CarValueError::UnknownValue {
-            field: unknown.field,
-            value: unknown.value,
-            allowed: unknown.allowed,
-        },
-    };
-    Err(error.into())
+fn car_value(car: Car) -> Result<Valuation, ApiError> {
+    Ok(estimator::estimate(&car)?)
 }
 
-fn review_sentiment(request: ReviewRequest) -> Result<Sentiment, ApiError> {
-    let error = match analyzer::analyze(&request.review) {
-        Ok(analysis) => {
-            return Ok(Sentiment {
-                label: match analysis.label {
-                    analyzer::Label::Positive => "positive",
-                    analyzer::Label::Negative => "negative",
-                    analyzer::Label::Neutral => "neutral",
-                },
-                score: analysis.score,
-                confidence: analysis.confidence,
-                explanation: analysis
-                    .explanation
-                    .into_iter()
-                    .map(|term| Term {
-                        term: term.term,
-                        weight: term.weight,
-                    })
-                    .collect(),
-                model_version: analysis.model_version,
-            });
-        }
-        Err(analyzer::Error::EmptyReview) => SentimentError::EmptyReview,
-        Err(analyzer::Error::ReviewTooLong(max_chars)) => SentimentError::ReviewTooLong {
-            max_chars: max_chars as usize,
-        },
-    };
-    Err(error.into())
+fn review_sentiment(request: ReviewRequest) -> Result<Analysis, ApiError> {
+    Ok(analyzer::analyze(&request.review)?)
 }

@@ -1,71 +1,52 @@
-//! The sentiment component: the model behind `ml:sentiment/analyzer` for
-//! other components, and behind `POST /api/review` over HTTP.
+//! The sentiment component: the trained classifier behind
+//! `ml:sentiment/analyzer` for other components, and behind
+//! `POST /api/review` over HTTP.
 
-use api::{ApiError, Health, ReviewRequest, Sentiment};
-use sentiment_model::{Label, SentimentError};
+use api::sentiment::{Analysis, Error};
+use api::{ApiError, Health, ModelInfo, ReviewRequest};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 // A model takes no configuration from the host: importing none lets Spin
 // compose it without its deny-all adapter (see the crate's docs).
 use no_environment as _;
 
-wit_bindgen::generate!({ path: "../../wit/sentiment", world: "sentiment" });
-
-use exports::ml::sentiment::analyzer::{self as wit, Guest};
+wit_bindgen::generate!({
+    path: "../../wit/sentiment",
+    world: "sentiment",
+    // The interface's records are the API's types.
+    with: {
+        "ml:sentiment/analyzer@0.3.0/label": api::sentiment::Label,
+        "ml:sentiment/analyzer@0.3.0/term": api::sentiment::Term,
+        "ml:sentiment/analyzer@0.3.0/analysis": api::sentiment::Analysis,
+        "ml:sentiment/analyzer@0.3.0/error": api::sentiment::Error,
+        "ml:sentiment/analyzer@0.3.0/model-info": api::ModelInfo,
+        "ml:sentiment/analyzer@0.3.0/metric": api::Metric,
+    },
+});
 
 struct Analyzer;
 
-impl Guest for Analyzer {
-    fn analyze(review: String) -> Result<wit::Analysis, wit::Error> {
-        match sentiment_model::analyze(&review) {
-            Ok(analysis) => {
-                let label = match analysis.label {
-                    Label::Positive => wit::Label::Positive,
-                    Label::Negative => wit::Label::Negative,
-                    Label::Neutral => wit::Label::Neutral,
-                };
-                let sentiment = Sentiment::from(analysis);
-                Ok(wit::Analysis {
-                    label,
-                    score: sentiment.score,
-                    confidence: sentiment.confidence,
-                    explanation: sentiment
-                        .explanation
-                        .into_iter()
-                        .map(|term| wit::Term {
-                            term: term.term,
-                            weight: term.weight,
-                        })
-                        .collect(),
-                    model_version: sentiment.model_version,
-                })
-            }
-            Err(SentimentError::EmptyReview) => Err(wit::Error::EmptyReview),
-            Err(SentimentError::ReviewTooLong { max_chars }) => {
-                Err(wit::Error::ReviewTooLong(max_chars as u32))
-            }
-        }
+impl exports::ml::sentiment::analyzer::Guest for Analyzer {
+    fn analyze(review: String) -> Result<Analysis, Error> {
+        sentiment_model::api::analyze(&review)
     }
 
-    fn model() -> wit::ModelInfo {
-        wit::ModelInfo {
-            name: "sentiment".into(),
-            version: sentiment_model::MODEL_VERSION.into(),
-            metrics: sentiment_model::METRICS
-                .iter()
-                .map(|&(name, value)| wit::Metric {
-                    name: name.into(),
-                    value,
-                })
-                .collect(),
-        }
+    fn analyze_batch(reviews: Vec<String>) -> Vec<Result<Analysis, Error>> {
+        reviews
+            .iter()
+            .map(|review| sentiment_model::api::analyze(review))
+            .collect()
+    }
+
+    fn model() -> ModelInfo {
+        sentiment_model::api::model()
     }
 }
 
 export!(Analyzer);
 
-fn review(request: ReviewRequest) -> Result<Sentiment, ApiError> {
-    Ok(sentiment_model::analyze(&request.review)?.into())
+fn review(request: ReviewRequest) -> Result<Analysis, ApiError> {
+    Ok(sentiment_model::api::analyze(&request.review)?)
 }
 
 #[http_component]

@@ -1,102 +1,49 @@
 //! The app's JSON API: the bodies its routes take and answer, and its errors.
 //!
-//! Every component (and the native benchmark server) speaks through these
-//! types, so a route answers the same JSON wherever it is served from. Every
-//! failure is an [`ApiError`], sent as
+//! The models' WIT records are these types: every component's bindings map
+//! the records and variants of `ml:car-value/estimator` ([`car_value`]) and
+//! `ml:sentiment/analyzer` ([`sentiment`]) to them with wit-bindgen's `with`,
+//! so a car read from JSON is the car handed to the model, and the model's
+//! answer is the JSON written back: no twin types, no copying. (Generated
+//! types could not carry the API's names: the body type is `type`, a Rust
+//! keyword, and labels are lower case.) The generated lifting and lowering
+//! code names every field, so a type that drifts from its WIT record does not
+//! compile. Nothing here depends on a model.
+//!
+//! Every failure is an [`ApiError`], sent as
 //! `{"error": {"code": "...", "message": "..."}}` with a 4xx status.
 
-use car_value_model::{Car, CarValueError, Estimate};
-use sentiment_model::{Analysis, SentimentError};
+pub mod car_value;
+pub mod sentiment;
+
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 /// Largest request body accepted, in bytes. Larger bodies answer 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// The body of `POST /api/car-value` and `POST /api/trade`: year and mileage,
-/// and optionally the listing details, each of which improves the estimate.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct CarRequest {
-    /// Model year.
-    pub year: i32,
-    /// Odometer reading, in miles.
-    pub mileage: f64,
-    /// Model line, for example `c-class`.
-    #[serde(default)]
-    pub model: Option<String>,
-    #[serde(default)]
-    pub condition: Option<String>,
-    #[serde(default)]
-    pub title_status: Option<String>,
-    #[serde(default)]
-    pub fuel: Option<String>,
-    #[serde(default)]
-    pub transmission: Option<String>,
-    /// Body type, for example `sedan`: the listing column `type`.
-    #[serde(default, rename = "type")]
-    pub body_type: Option<String>,
-}
-
-impl From<CarRequest> for Car {
-    fn from(request: CarRequest) -> Self {
-        Car {
-            year: request.year,
-            mileage: request.mileage,
-            model: request.model,
-            condition: request.condition,
-            title_status: request.title_status,
-            fuel: request.fuel,
-            transmission: request.transmission,
-            body_type: request.body_type,
-        }
-    }
-}
-
-/// The answer of `POST /api/car-value` and `POST /api/trade`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CarValue {
-    /// Estimated value, in whole US dollars.
-    pub value_usd: u32,
-    /// The 10th to 90th percentile prediction interval, in whole US dollars.
-    pub low_usd: u32,
-    pub high_usd: u32,
-    /// Why the estimate is an extrapolation; empty when it is not.
-    pub extrapolation: Vec<String>,
-    /// The model version that made the estimate.
-    pub model_version: String,
-}
-
-impl From<Estimate> for CarValue {
-    fn from(estimate: Estimate) -> Self {
-        CarValue {
-            value_usd: estimate.value_usd as u32,
-            low_usd: estimate.low_usd as u32,
-            high_usd: estimate.high_usd as u32,
-            extrapolation: estimate
-                .extrapolation
-                .iter()
-                .map(|reason| reason.to_string())
-                .collect(),
-            model_version: estimate.model_version.to_owned(),
-        }
-    }
-}
-
-/// What `GET /api/models` lists: each model's version and its metrics on
-/// data it was not trained on.
+/// A model's identity and its metrics on data it was not trained on: the WIT
+/// record `model-info` of both interfaces, and an item of `GET /api/models`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelInfo {
     pub name: String,
     pub version: String,
-    /// Metric names to values, most important first.
+    /// Most important first; answered as a JSON object of names to values.
     #[serde(serialize_with = "serialize_as_map")]
-    pub metrics: Vec<(String, f64)>,
+    pub metrics: Vec<Metric>,
+}
+
+/// One held-out metric: the WIT record `metric`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metric {
+    pub name: String,
+    pub value: f64,
 }
 
 fn serialize_as_map<S: serde::Serializer>(
-    pairs: &[(String, f64)],
+    metrics: &[Metric],
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.collect_map(pairs.iter().map(|(name, value)| (name, value)))
+    serializer.collect_map(metrics.iter().map(|metric| (&metric.name, metric.value)))
 }
 
 /// The answer of `GET /api/models`.
@@ -112,53 +59,11 @@ pub struct ReviewRequest {
     pub review: String,
 }
 
-/// The answer of `POST /api/review-sentiment` and `POST /api/review`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Sentiment {
-    /// `positive`, `negative` or `neutral`.
-    pub label: &'static str,
-    /// Sentiment score in [-1, 1].
-    pub score: f64,
-    /// How sure the model is of the label, in [0, 1].
-    pub confidence: f64,
-    /// The terms that drove the decision most, strongest first.
-    pub explanation: Vec<Term>,
-    /// The model version that made the analysis.
-    pub model_version: String,
-}
-
-/// A word or word pair and how far it pushed the decision (above zero
-/// towards positive).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Term {
-    pub term: String,
-    pub weight: f64,
-}
-
-impl From<Analysis> for Sentiment {
-    fn from(analysis: Analysis) -> Self {
-        Sentiment {
-            label: analysis.label.as_str(),
-            score: analysis.score,
-            confidence: analysis.confidence,
-            explanation: analysis
-                .explanation
-                .into_iter()
-                .map(|term| Term {
-                    term: term.term,
-                    weight: term.weight,
-                })
-                .collect(),
-            model_version: sentiment_model::MODEL_VERSION.to_owned(),
-        }
-    }
-}
-
 /// The body of `POST /api/car-analysis`: a car and a review of it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CarAnalysisRequest {
     #[serde(flatten)]
-    pub car: CarRequest,
+    pub car: car_value::Car,
     #[serde(flatten)]
     pub review: ReviewRequest,
 }
@@ -166,8 +71,8 @@ pub struct CarAnalysisRequest {
 /// The answer of `POST /api/car-analysis`: both models' answers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CarAnalysis {
-    pub car_value: CarValue,
-    pub sentiment: Sentiment,
+    pub car_value: car_value::Valuation,
+    pub sentiment: sentiment::Analysis,
 }
 
 /// The body of every health route: `{"status": "ok", "service": "<name>"}`.
@@ -279,18 +184,6 @@ impl ApiError {
     }
 }
 
-impl From<CarValueError> for ApiError {
-    fn from(error: CarValueError) -> Self {
-        ApiError::unprocessable(error.code(), error.to_string())
-    }
-}
-
-impl From<SentimentError> for ApiError {
-    fn from(error: SentimentError) -> Self {
-        ApiError::unprocessable(error.code(), error.to_string())
-    }
-}
-
 /// Parses a request body, which must be a JSON object in UTF-8. Malformed
 /// JSON (including bytes that are not UTF-8) is a 400; well-formed JSON of the
 /// wrong shape (not an object, a missing field, a wrong type) a 422.
@@ -333,7 +226,7 @@ mod tests {
 
     #[test]
     fn malformed_json_is_a_400_invalid_json() {
-        let error = parse_json::<CarRequest>(b"{\"year\": ").unwrap_err();
+        let error = parse_json::<car_value::Car>(b"{\"year\": ").unwrap_err();
         assert_eq!((error.status(), error.code()), (400, "invalid_json"));
     }
 
@@ -345,21 +238,21 @@ mod tests {
 
     #[test]
     fn invalid_utf8_skipped_by_the_parser_is_still_a_400() {
-        let error = parse_json::<CarRequest>(b"{\"year\": 2018, \"mileage\": 1, \"x\": \"\xff\"}")
+        let error = parse_json::<car_value::Car>(b"{\"year\": 2018, \"mileage\": 1, \"x\": \"\xff\"}")
             .unwrap_err();
         assert_eq!((error.status(), error.code()), (400, "invalid_json"));
     }
 
     #[test]
     fn an_array_is_a_422_even_when_its_items_would_fit() {
-        let error = parse_json::<CarRequest>(b"[2018, 45000]").unwrap_err();
+        let error = parse_json::<car_value::Car>(b"[2018, 45000]").unwrap_err();
         assert_eq!((error.status(), error.code()), (422, "invalid_request"));
         assert_eq!(error.message(), "request body must be a JSON object");
     }
 
     #[test]
     fn a_wrong_type_is_a_422_invalid_request() {
-        let error = parse_json::<CarRequest>(br#"{"year": "2018", "mileage": 1}"#).unwrap_err();
+        let error = parse_json::<car_value::Car>(br#"{"year": "2018", "mileage": 1}"#).unwrap_err();
         assert_eq!((error.status(), error.code()), (422, "invalid_request"));
         assert!(
             error.message().contains("invalid type"),
@@ -370,7 +263,7 @@ mod tests {
 
     #[test]
     fn a_missing_field_is_a_422_naming_the_field() {
-        let error = parse_json::<CarRequest>(br#"{"year": 2018}"#).unwrap_err();
+        let error = parse_json::<car_value::Car>(br#"{"year": 2018}"#).unwrap_err();
         assert_eq!(error.status(), 422);
         assert!(error.message().contains("`mileage`"), "{}", error.message());
     }
@@ -385,7 +278,7 @@ mod tests {
 
     #[test]
     fn the_listing_column_type_is_the_body_type() {
-        let request: CarRequest =
+        let request: car_value::Car =
             parse_json(br#"{"year": 2018, "mileage": 1, "model": "c-class", "type": "sedan"}"#)
                 .unwrap();
         assert_eq!(request.body_type.as_deref(), Some("sedan"));
@@ -398,7 +291,16 @@ mod tests {
         let info = ModelInfo {
             name: "car-value".into(),
             version: "v1".into(),
-            metrics: vec![("mae_usd".into(), 4428.0), ("r2".into(), 0.69)],
+            metrics: vec![
+                Metric {
+                    name: "mae_usd".into(),
+                    value: 4428.0,
+                },
+                Metric {
+                    name: "r2".into(),
+                    value: 0.69,
+                },
+            ],
         };
         assert_eq!(
             String::from_utf8(to_json(&info)).unwrap(),
@@ -417,8 +319,34 @@ mod tests {
 
     #[test]
     fn model_errors_are_422_with_the_models_code_and_message() {
-        let error = ApiError::from(SentimentError::EmptyReview);
+        let error = ApiError::from(sentiment::Error::EmptyReview);
         assert_eq!((error.status(), error.code()), (422, "empty_review"));
         assert_eq!(error.message(), "review must not be empty");
+    }
+
+    #[test]
+    fn an_unknown_value_names_the_field_and_lists_the_known_values() {
+        let error = ApiError::from(car_value::Error::UnknownValue(car_value::UnknownValue {
+            field: "fuel".into(),
+            value: "steam".into(),
+            allowed: vec!["diesel".into(), "gas".into()],
+        }));
+        assert_eq!(
+            error.message(),
+            "fuel `steam` is not known; known fuels: diesel, gas"
+        );
+    }
+
+    #[test]
+    fn labels_are_answered_in_lower_case() {
+        let labels = [
+            sentiment::Label::Positive,
+            sentiment::Label::Negative,
+            sentiment::Label::Neutral,
+        ];
+        assert_eq!(
+            String::from_utf8(to_json(&labels)).unwrap(),
+            r#"["positive","negative","neutral"]"#
+        );
     }
 }

@@ -40,6 +40,9 @@
 
 use std::fmt;
 
+#[cfg(feature = "api")]
+pub mod api;
+
 include!(concat!(env!("OUT_DIR"), "/model.rs"));
 
 /// A car to value.

@@ -13,8 +13,14 @@ pub fn json(status: u16, body: &impl Serialize) -> Response {
 
 /// The response for `error`.
 pub fn error(error: ApiError) -> Response {
-    let mut response = response(error.status(), error.body());
-    if let Some(allow) = error.allow() {
+    response_with_allow(error.status(), error.allow(), error.body())
+}
+
+/// A JSON response with `status`, an `Allow` header when `allow` is given,
+/// and `body`, already serialized.
+pub fn response_with_allow(status: u16, allow: Option<&str>, body: Vec<u8>) -> Response {
+    let mut response = response(status, body);
+    if let Some(allow) = allow {
         response.set_header("allow", allow);
     }
     response
@@ -41,9 +47,25 @@ pub fn path(request: &IncomingRequest) -> String {
 
 /// Serves a `GET` route: `handler`'s answer as JSON with status 200.
 pub fn get<T: Serialize>(request: &IncomingRequest, handler: impl FnOnce() -> T) -> Response {
+    match check_get(request) {
+        Ok(()) => json(200, &handler()),
+        Err(failure) => error(failure),
+    }
+}
+
+/// Serves a `GET` route answering a JSON document fixed at build time.
+pub fn get_static(request: &IncomingRequest, document: &'static str) -> Response {
+    match check_get(request) {
+        Ok(()) => response(200, document.as_bytes().to_vec()),
+        Err(failure) => error(failure),
+    }
+}
+
+/// Refuses any method but `GET` (and `HEAD`) with a 405.
+pub fn check_get(request: &IncomingRequest) -> Result<(), ApiError> {
     match request.method() {
-        Method::Get | Method::Head => json(200, &handler()),
-        method => error(ApiError::method_not_allowed(method, "GET")),
+        Method::Get | Method::Head => Ok(()),
+        method => Err(ApiError::method_not_allowed(method, "GET")),
     }
 }
 
@@ -57,10 +79,7 @@ where
     Req: DeserializeOwned,
     Resp: Serialize,
 {
-    if request.method() != Method::Post {
-        return error(ApiError::method_not_allowed(request.method(), "POST"));
-    }
-    let body = match read_body(request).await {
+    let body = match post_body(request).await {
         Ok(body) => body,
         Err(failure) => return error(failure),
     };
@@ -68,6 +87,15 @@ where
         Ok(answer) => json(200, &answer),
         Err(failure) => error(failure),
     }
+}
+
+/// The body of a `POST` request (at most [`MAX_BODY_BYTES`]); a 405 for
+/// any other method.
+pub async fn post_body(request: IncomingRequest) -> Result<Vec<u8>, ApiError> {
+    if request.method() != Method::Post {
+        return Err(ApiError::method_not_allowed(request.method(), "POST"));
+    }
+    read_body(request).await
 }
 
 /// Reads the body, refusing more than [`MAX_BODY_BYTES`] before reading it

@@ -29,6 +29,8 @@
 //! assert_eq!(analysis.explanation[0].term, "great");
 //! ```
 
+#[cfg(feature = "api")]
+pub mod api;
 pub mod features;
 pub mod table;
 pub mod vader;

@@ -80,7 +80,7 @@ pub fn componentize(bytes: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// The names a component imports and exports, for example
-/// `ml:car-value/estimator@0.2.0` or `wasi:http/incoming-handler@0.2.0`.
+/// `ml:car-value/estimator@0.3.0` or `wasi:http/incoming-handler@0.2.0`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interfaces {
     pub imports: BTreeSet<String>,

@@ -36,16 +36,34 @@ struct Reply {
     body: Value,
 }
 
+/// Where every exchange of these tests is written, one JSON object a line,
+/// for `tests/api` to check against the OpenAPI document.
+const EXCHANGES: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/api-exchanges.jsonl");
+
+/// Appends an exchange to [`EXCHANGES`] (emptied when the tests start).
+fn record(method: &str, path: &str, request: Option<Value>, status: u16, answer: &Value) {
+    use std::io::Write;
+    static FILE: OnceLock<std::sync::Mutex<std::fs::File>> = OnceLock::new();
+    let file = FILE.get_or_init(|| std::sync::Mutex::new(std::fs::File::create(EXCHANGES).unwrap()));
+    let exchange = json!({
+        "method": method, "path": path, "request": request, "status": status, "answer": answer,
+    });
+    writeln!(file.lock().unwrap(), "{exchange}").unwrap();
+}
+
 fn send(method: &str, path: &str, body: impl Into<Vec<u8>>) -> Reply {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
+    let body = body.into();
+    // The body as JSON, when it is JSON (bad input often is not).
+    let request_body = serde_json::from_slice::<Value>(&body).ok();
     let request = ureq::http::Request::builder()
         .method(method)
         .uri(format!("{}{path}", app_url()))
         .header("content-type", "application/json")
-        .body(body.into())
+        .body(body)
         .unwrap();
     let mut response = agent.run(request).expect("the app answers");
     let status = response.status().as_u16();
@@ -57,6 +75,7 @@ fn send(method: &str, path: &str, body: impl Into<Vec<u8>>) -> Reply {
     let body = serde_json::from_str(&text).unwrap_or_else(|error| {
         panic!("{method} {path}: {status} answered non-JSON {text:?}: {error}")
     });
+    record(method, path, request_body, status, &body);
     Reply {
         status,
         allow,
@@ -683,4 +702,47 @@ fn a_failed_request_does_not_affect_the_next_one() {
     for thread in threads {
         thread.join().unwrap();
     }
+}
+
+// The standard interfaces (tests/api drives them with real clients).
+
+#[test]
+fn the_openapi_document_is_served_as_built() {
+    let reply = get("/openapi.json");
+    assert_eq!(reply.status, 200);
+    let document = include_str!("../../../docs/openapi.json");
+    assert_eq!(reply.body, serde_json::from_str::<Value>(document).unwrap());
+}
+
+#[test]
+fn an_inference_batch_answers_each_row_as_the_json_api_does() {
+    let reviews = ["Great car!", "The engine died after a week.", "It is a car."];
+    let reply = post(
+        "/v2/models/sentiment/infer",
+        json!({"inputs": [{"name": "review", "shape": [3], "datatype": "BYTES", "data": reviews}]}),
+    );
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let expected: Vec<Value> = reviews.iter().map(|r| expected_sentiment(r)).collect();
+    assert_eq!(reply.body["model_version"], sentiment_model::MODEL_VERSION);
+    for (index, output) in ["label", "score", "confidence"].into_iter().enumerate() {
+        let column: Vec<&Value> = expected.iter().map(|e| &e[output]).collect();
+        assert_eq!(reply.body["outputs"][index]["name"], output);
+        assert_eq!(reply.body["outputs"][index]["data"], json!(column), "{output}");
+    }
+}
+
+#[test]
+fn an_inference_row_the_model_refuses_is_a_400_naming_it() {
+    let reply = post(
+        "/v2/models/car-value/infer",
+        json!({"inputs": [
+            {"name": "year", "shape": [2], "datatype": "INT32", "data": [2018, MAX_YEAR + 1]},
+            {"name": "mileage", "shape": [2], "datatype": "FP64", "data": [1, 1]},
+        ]}),
+    );
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.body,
+        json!({"error": format!("row 1: year must be between {MIN_YEAR} and {MAX_YEAR}")})
+    );
 }

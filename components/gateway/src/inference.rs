@@ -1,0 +1,89 @@
+//! The Open Inference Protocol v2 routes (`/v2/...`): each request's batch
+//! goes to its model in one call through the model's WIT interface.
+
+use crate::ml::car_value::estimator;
+use crate::ml::sentiment::analyzer;
+use inference_protocol::{
+    InferRequest, InferResponse, Live, Model, ModelReady, ProtocolError, Ready, Route,
+    ServerMetadata, Target,
+};
+use serde::Serialize;
+use spin_sdk::http::{IncomingRequest, Response};
+
+/// Answers a protocol `route`, with errors as `{"error": "..."}`.
+pub async fn handle(request: IncomingRequest, route: Result<Route, ProtocolError>) -> Response {
+    let answer = match route {
+        Ok(Route::Infer(target)) => infer(request, target).await,
+        Ok(route) => http_json::check_get(&request)
+            .map_err(ProtocolError::from)
+            .and_then(|()| get(route)),
+        Err(failure) => Err(failure),
+    };
+    match answer {
+        Ok(body) => http_json::response_with_allow(200, None, body),
+        Err(failure) => http_json::response_with_allow(failure.status, failure.allow, failure.body()),
+    }
+}
+
+fn get(route: Route) -> Result<Vec<u8>, ProtocolError> {
+    match route {
+        Route::Server => json(&ServerMetadata {
+            name: "car-ml",
+            version: env!("CARGO_PKG_VERSION"),
+            extensions: [],
+        }),
+        // The models are composed into this instance: if it runs, they do.
+        Route::Live => json(&Live { live: true }),
+        Route::Ready => json(&Ready { ready: true }),
+        Route::Model(target) => json(&target.model.metadata(served_version(&target)?)),
+        Route::ModelReady(target) => {
+            served_version(&target)?;
+            json(&ModelReady {
+                name: target.model.name(),
+                ready: true,
+            })
+        }
+        Route::Infer(_) => unreachable!("inference is a POST"),
+    }
+}
+
+async fn infer(request: IncomingRequest, target: Target) -> Result<Vec<u8>, ProtocolError> {
+    let body = http_json::post_body(request).await?;
+    let request = InferRequest::parse(&body)?;
+    let version = served_version(&target)?;
+    json(&answer(&request, target.model, version)?)
+}
+
+/// The model's answer to `request`'s batch, from one call.
+fn answer(
+    request: &InferRequest,
+    model: Model,
+    version: String,
+) -> Result<InferResponse, ProtocolError> {
+    use inference_protocol::{car_value, sentiment};
+    match model {
+        Model::CarValue => {
+            let cars = car_value::cars(request)?;
+            car_value::respond(request, version, estimator::estimate_batch(&cars))
+        }
+        Model::Sentiment => {
+            let reviews = sentiment::reviews(request)?;
+            sentiment::respond(request, version, analyzer::analyze_batch(&reviews))
+        }
+    }
+}
+
+/// The version of the model `target` names, as its component reports it;
+/// a 404 when the target names another version.
+fn served_version(target: &Target) -> Result<String, ProtocolError> {
+    let version = match target.model {
+        Model::CarValue => estimator::model().version,
+        Model::Sentiment => analyzer::model().version,
+    };
+    target.check_version(&version)?;
+    Ok(version)
+}
+
+fn json(body: &impl Serialize) -> Result<Vec<u8>, ProtocolError> {
+    Ok(api::to_json(body))
+}

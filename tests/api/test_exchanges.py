@@ -1,0 +1,71 @@
+"""Every exchange of the Rust app tests (crates/wasm-harness/tests/app.rs
+records them) agrees with the OpenAPI document: every answer is a documented
+answer of its operation and status, and every request the app accepted is a
+documented request."""
+
+import json
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from conftest import ROOT
+from test_openapi import DOCUMENT
+
+EXCHANGES = ROOT / "target/tmp/api-exchanges.jsonl"
+
+
+@pytest.fixture(scope="module")
+def document():
+    return json.loads(DOCUMENT.read_text())
+
+
+def exchanges():
+    if not EXCHANGES.exists():
+        pytest.fail(f"{EXCHANGES} is missing: run `cargo test -p wasm-harness --test app` first")
+    return [json.loads(line) for line in EXCHANGES.read_text().splitlines()]
+
+
+def operation(document, method, path):
+    """The documented operation of `method` on `path`, or None."""
+    path = path.split("?")[0]
+    for template, item in document["paths"].items():
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path) and method.lower() in item:
+            return item[method.lower()]
+    return None
+
+
+def check(document, schema, value):
+    registry = Registry().with_resource("urn:openapi", DRAFT202012.create_resource(document))
+    schema = json.loads(json.dumps(schema).replace('"#/components', '"urn:openapi#/components'))
+    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(value))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+def test_every_answer_and_accepted_request_of_the_rust_tests_is_documented(document):
+    recorded = exchanges()
+    assert len(recorded) > 100, "the app tests record their exchanges"
+    problems = []
+    for exchange in recorded:
+        method, path, status = exchange["method"], exchange["path"], exchange["status"]
+        where = f"{method} {path} -> {status}"
+        op = operation(document, method, path)
+        if op is None:
+            # Undocumented paths and methods answer the documented errors.
+            if status not in (404, 405):
+                problems.append(f"{where}: not a documented operation")
+            continue
+        answer = op["responses"].get(str(status))
+        if answer is None:
+            problems.append(f"{where}: status not documented")
+            continue
+        problems += [f"{where}: answer {p}" for p in check(document, answer["content"]["application/json"]["schema"], exchange["answer"])]
+        # (A request is recorded as null when it is not JSON to serde_json,
+        # such as a body nested past its recursion limit that the app skips.)
+        if status == 200 and "requestBody" in op and exchange["request"] is not None:
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            problems += [f"{where}: request {p}" for p in check(document, schema, exchange["request"])]
+    assert not problems, "\n".join(problems[:40])
