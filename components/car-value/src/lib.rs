@@ -79,8 +79,10 @@ fn trade(request: CarRequest) -> Result<CarValue, ApiError> {
 
 #[http_component]
 async fn handle(request: IncomingRequest) -> Response {
+    // Each answered prediction is one payload-log line (docs/OPERATING.md).
+    let log = payload_log::Recorder::start();
     match http_json::path(&request).as_str() {
-        "/api/trade" => http_json::post(request, trade).await,
+        "/api/trade" => http_json::post(request, log.wrap("/api/trade", trade)).await,
         "/health/car-value" => http_json::get(&request, || Health::ok("car-value")),
         path => http_json::error(ApiError::not_found(path)),
     }

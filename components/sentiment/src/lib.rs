@@ -67,8 +67,10 @@ fn review(request: ReviewRequest) -> Result<Sentiment, ApiError> {
 
 #[http_component]
 async fn handle(request: IncomingRequest) -> Response {
+    // Each answered prediction is one payload-log line (docs/OPERATING.md).
+    let log = payload_log::Recorder::start();
     match http_json::path(&request).as_str() {
-        "/api/review" => http_json::post(request, review).await,
+        "/api/review" => http_json::post(request, log.wrap("/api/review", review)).await,
         "/health/sentiment" => http_json::get(&request, || Health::ok("sentiment")),
         path => http_json::error(ApiError::not_found(path)),
     }

@@ -5,12 +5,17 @@
 //! WASI preview 1 adapter, composes each component with its dependencies
 //! using `wac-graph` (as Spin does), and serves HTTP with
 //! `wasmtime-wasi-http`, instantiating a component per request from a pooling
-//! allocator (as Spin does). The product itself runs on Spin.
+//! allocator (as Spin does). Like `spin up` it provides the app's variables
+//! ([`variables`]) and writes each component's output to log files
+//! ([`stdio`]). The product itself runs on Spin.
 
 pub mod compose;
 pub mod manifest;
 pub mod router;
 pub mod server;
+pub mod stdio;
+pub mod variables;
 
 pub use manifest::Manifest;
-pub use server::{App, MemoryReset, Server};
+pub use server::{App, MemoryReset, Server, Settings};
+pub use stdio::Follow;

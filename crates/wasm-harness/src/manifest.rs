@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 pub struct Manifest {
     pub spin_manifest_version: u32,
     pub application: Application,
+    /// The app's variables (`[variables]`), by name.
+    #[serde(default)]
+    pub variables: BTreeMap<String, Variable>,
     #[serde(default)]
     pub trigger: Triggers,
     #[serde(default)]
@@ -22,6 +25,19 @@ pub struct Manifest {
 #[derive(Debug, Deserialize)]
 pub struct Application {
     pub name: String,
+}
+
+/// One app variable: a default, or `required = true`; `secret` values are
+/// never shown (see [`crate::variables`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub default: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub secret: bool,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +60,10 @@ pub struct Component {
     pub source: PathBuf,
     #[serde(default)]
     pub dependencies: BTreeMap<String, Dependency>,
+    /// The component's variables (`[component.<id>.variables]`): templates
+    /// over the app's variables, by key.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
     pub build: Option<Build>,
 }
 
