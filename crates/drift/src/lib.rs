@@ -65,9 +65,21 @@ fn category(value: &Option<String>) -> Value {
 
 /// Every feature the report compares, inputs first.
 pub const FEATURES: &[Feature] = &[
-    Feature { name: "car.year", role: Role::Input, read: |l| car(l).map(|c| number(c.year)) },
-    Feature { name: "car.mileage", role: Role::Input, read: |l| car(l).map(|c| number(c.mileage)) },
-    Feature { name: "car.model", role: Role::Input, read: |l| car(l).map(|c| category(&c.model)) },
+    Feature {
+        name: "car.year",
+        role: Role::Input,
+        read: |l| car(l).map(|c| number(c.year)),
+    },
+    Feature {
+        name: "car.mileage",
+        role: Role::Input,
+        read: |l| car(l).map(|c| number(c.mileage)),
+    },
+    Feature {
+        name: "car.model",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.model)),
+    },
     Feature {
         name: "car.condition",
         role: Role::Input,
@@ -78,13 +90,21 @@ pub const FEATURES: &[Feature] = &[
         role: Role::Input,
         read: |l| car(l).map(|c| category(&c.title_status)),
     },
-    Feature { name: "car.fuel", role: Role::Input, read: |l| car(l).map(|c| category(&c.fuel)) },
+    Feature {
+        name: "car.fuel",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.fuel)),
+    },
     Feature {
         name: "car.transmission",
         role: Role::Input,
         read: |l| car(l).map(|c| category(&c.transmission)),
     },
-    Feature { name: "car.type", role: Role::Input, read: |l| car(l).map(|c| category(&c.body_type)) },
+    Feature {
+        name: "car.type",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.body_type)),
+    },
     Feature {
         name: "review.chars",
         role: Role::Input,
@@ -100,7 +120,11 @@ pub const FEATURES: &[Feature] = &[
         role: Role::Prediction,
         read: |l| review(l).map(|r| Value::Category(r.label.clone())),
     },
-    Feature { name: "review.score", role: Role::Prediction, read: |l| review(l).map(|r| number(r.score)) },
+    Feature {
+        name: "review.score",
+        role: Role::Prediction,
+        read: |l| review(l).map(|r| number(r.score)),
+    },
     Feature {
         name: "review.confidence",
         role: Role::Prediction,
@@ -408,14 +432,28 @@ mod tests {
                 line
             })
             .collect();
-        let log = Log { lines: reference.clone(), other_lines: 0 };
+        let log = Log {
+            lines: reference.clone(),
+            other_lines: 0,
+        };
         let comparisons = compare(&reference, &log);
-        assert!(comparisons.iter().all(|c| !c.drifted() && c.psi.abs() < 1e-9));
-        assert!(comparisons.iter().all(|c| !c.feature.starts_with("review.")));
+        assert!(
+            comparisons
+                .iter()
+                .all(|c| !c.drifted() && c.psi.abs() < 1e-9)
+        );
+        assert!(
+            comparisons
+                .iter()
+                .all(|c| !c.feature.starts_with("review."))
+        );
     }
 
     #[test]
     fn bins_are_named_by_their_edges() {
-        assert_eq!(bin_names(&[10.0, 20.5]), ["< 10", "10 – 20.500", "≥ 20.500"]);
+        assert_eq!(
+            bin_names(&[10.0, 20.5]),
+            ["< 10", "10 – 20.500", "≥ 20.500"]
+        );
     }
 }

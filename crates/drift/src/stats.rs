@@ -112,7 +112,10 @@ pub fn chi_squared_test(expected: &[f64], observed: &[usize]) -> (f64, f64) {
         })
         .sum();
     let freedom = used.saturating_sub(1).max(1) as f64;
-    (statistic, upper_regularized_gamma(freedom / 2.0, statistic / 2.0))
+    (
+        statistic,
+        upper_regularized_gamma(freedom / 2.0, statistic / 2.0),
+    )
 }
 
 /// `Q(s, x) = Γ(s, x) / Γ(s)`, the chi-squared survival function's core
@@ -231,7 +234,10 @@ mod tests {
     fn deciles_of_few_distinct_values_give_fewer_bins() {
         let reference: Vec<f64> = (0..100).map(|i| (i % 3) as f64).collect();
         assert_eq!(decile_edges(&reference), vec![1.0, 2.0]);
-        assert_eq!(bin_counts(&[0.0, 0.5, 1.0, 2.0, 9.0], &[1.0, 2.0]), vec![2, 1, 2]);
+        assert_eq!(
+            bin_counts(&[0.0, 0.5, 1.0, 2.0, 9.0], &[1.0, 2.0]),
+            vec![2, 1, 2]
+        );
     }
 
     #[test]

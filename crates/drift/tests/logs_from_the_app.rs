@@ -17,8 +17,7 @@ fn data_dir() -> PathBuf {
 /// The held-out listings as `/api/car-value` bodies, with the details they
 /// give.
 fn held_out_cars() -> Vec<Value> {
-    let listings =
-        car_value_training::load_listings(data_dir().join("cars/listings.csv")).unwrap();
+    let listings = car_value_training::load_listings(data_dir().join("cars/listings.csv")).unwrap();
     let (_, held_out) = split(&car_value_training::clean::clean(listings).rows, SPLIT_SEED);
     held_out
         .iter()
@@ -151,7 +150,11 @@ fn every_line_the_gateway_printed_is_a_payload_line_of_an_answered_request() {
     let reviews = log.lines.iter().filter(|l| l.review.is_some()).count();
     assert!(cars > 500 && cars <= held_out_cars().len(), "{cars}");
     assert_eq!(reviews, held_out_reviews().len());
-    assert!(log.lines.iter().all(|l| l.review.as_ref().is_none_or(|r| r.text.is_none())));
+    assert!(
+        log.lines
+            .iter()
+            .all(|l| l.review.as_ref().is_none_or(|r| r.text.is_none()))
+    );
 }
 
 #[test]
@@ -177,7 +180,10 @@ fn shifted_traffic_drifts_on_the_shifted_inputs_only() {
         })
         .collect();
     assert_eq!(inputs, ["car.mileage", "car.condition"], "{table}");
-    assert!(drifted.iter().all(|name| name.starts_with("car.")), "{table}");
+    assert!(
+        drifted.iter().all(|name| name.starts_with("car.")),
+        "{table}"
+    );
 }
 
 #[test]
@@ -186,8 +192,14 @@ fn the_report_is_a_self_contained_html_page_next_to_the_log() {
     let page = std::fs::read_to_string(logs().shifted.with_file_name("shifted.drift.html"))
         .expect("the report is written next to the log");
     assert!(page.starts_with("<!DOCTYPE html>"));
-    assert_eq!(page.matches("<svg").count(), page.matches("class=\"feature\"").count());
-    assert!(page.contains("Drift in car.mileage, car.condition"), "{page}");
+    assert_eq!(
+        page.matches("<svg").count(),
+        page.matches("class=\"feature\"").count()
+    );
+    assert!(
+        page.contains("Drift in car.mileage, car.condition"),
+        "{page}"
+    );
     for outside in ["<script", "src=", "href=", "url(", "@import"] {
         assert!(!page.contains(outside), "the page loads {outside}");
     }

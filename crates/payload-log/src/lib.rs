@@ -15,7 +15,9 @@
 //! predictions are logged (a request the API refuses is not a prediction).
 //! The schema is documented in `docs/OPERATING.md`.
 
-use api::{ApiError, CarAnalysis, CarAnalysisRequest, CarRequest, CarValue, ReviewRequest, Sentiment};
+use api::{
+    ApiError, CarAnalysis, CarAnalysisRequest, CarRequest, CarValue, ReviewRequest, Sentiment,
+};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -56,9 +58,7 @@ impl Level {
     pub fn from_variable<E>(lookup: Result<String, E>) -> Level {
         match lookup {
             Ok(setting) => Level::parse(&setting).unwrap_or_else(|| {
-                eprintln!(
-                    "{VARIABLE} = {setting:?} is not off, summary or full; using summary"
-                );
+                eprintln!("{VARIABLE} = {setting:?} is not off, summary or full; using summary");
                 Level::default()
             }),
             Err(_) => Level::default(),
@@ -418,15 +418,21 @@ mod tests {
     #[test]
     fn a_missing_or_unknown_setting_means_summary() {
         assert_eq!(Level::from_variable::<()>(Err(())), Level::Summary);
-        assert_eq!(Level::from_variable::<()>(Ok("loud".into())), Level::Summary);
+        assert_eq!(
+            Level::from_variable::<()>(Ok("loud".into())),
+            Level::Summary
+        );
         assert_eq!(Level::from_variable::<()>(Ok("off".into())), Level::Off);
     }
 
     #[test]
     fn a_car_valuation_logs_its_inputs_normalized_and_its_answer() {
-        let (answer, out) = record(|| Level::Summary, "/api/car-value", car_request(), |_| {
-            Ok(car_value())
-        });
+        let (answer, out) = record(
+            || Level::Summary,
+            "/api/car-value",
+            car_request(),
+            |_| Ok(car_value()),
+        );
         assert_eq!(answer.unwrap(), car_value());
         let line = Line::parse(&out).expect("a payload line");
         assert_eq!(line.route, "/api/car-value");
@@ -436,21 +442,30 @@ mod tests {
         assert_eq!(car.model.as_deref(), Some("c-class"));
         assert_eq!(car.body_type.as_deref(), Some("sedan"));
         assert_eq!(car.fuel, None);
-        assert_eq!((car.value_usd, car.low_usd, car.high_usd), (20493, 16151, 26653));
+        assert_eq!(
+            (car.value_usd, car.low_usd, car.high_usd),
+            (20493, 16151, 26653)
+        );
         assert!(!car.extrapolated);
         assert_eq!(car.model_version, "car-value-1");
     }
 
     #[test]
     fn a_line_is_one_json_object_on_one_line_starting_with_its_schema() {
-        let (_, out) = record(|| Level::Summary, "/api/car-value", car_request(), |_| {
-            Ok(car_value())
-        });
+        let (_, out) = record(
+            || Level::Summary,
+            "/api/car-value",
+            car_request(),
+            |_| Ok(car_value()),
+        );
         assert!(out.starts_with(r#"{"schema":"car-ml.prediction.v1","route":"/api/car-value","#));
         assert!(out.ends_with("}\n"));
         assert_eq!(out.lines().count(), 1);
         let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert!(json["car"]["fuel"].is_null(), "absent details are null: {out}");
+        assert!(
+            json["car"]["fuel"].is_null(),
+            "absent details are null: {out}"
+        );
         assert_eq!(json["car"]["type"], "sedan");
     }
 
@@ -459,7 +474,12 @@ mod tests {
         let request = ReviewRequest {
             review: "Great car, één!".into(),
         };
-        let (_, out) = record(|| Level::Summary, "/api/review", request, |_| Ok(sentiment()));
+        let (_, out) = record(
+            || Level::Summary,
+            "/api/review",
+            request,
+            |_| Ok(sentiment()),
+        );
         assert!(!out.contains("Great"), "{out}");
         let review = Line::parse(&out).unwrap().review.unwrap();
         assert_eq!(review.chars, 15);
@@ -482,18 +502,24 @@ mod tests {
 
     #[test]
     fn off_writes_nothing_and_answers_the_same() {
-        let (answer, out) = record(|| Level::Off, "/api/car-value", car_request(), |_| {
-            Ok(car_value())
-        });
+        let (answer, out) = record(
+            || Level::Off,
+            "/api/car-value",
+            car_request(),
+            |_| Ok(car_value()),
+        );
         assert_eq!(answer.unwrap(), car_value());
         assert_eq!(out, "");
     }
 
     #[test]
     fn a_refused_request_is_not_logged() {
-        let (answer, out) = record(|| Level::Full, "/api/car-value", car_request(), |_| {
-            Err(ApiError::unprocessable("year_out_of_range", "too old"))
-        });
+        let (answer, out) = record(
+            || Level::Full,
+            "/api/car-value",
+            car_request(),
+            |_| Err(ApiError::unprocessable("year_out_of_range", "too old")),
+        );
         assert_eq!(answer.unwrap_err().code(), "year_out_of_range");
         assert_eq!(out, "");
     }
@@ -503,12 +529,17 @@ mod tests {
         let request: CarAnalysisRequest =
             api::parse_json(br#"{"year": 2018, "mileage": 45000, "review": "Great car!"}"#)
                 .unwrap();
-        let (_, out) = record(|| Level::Summary, "/api/car-analysis", request, |_| {
-            Ok(CarAnalysis {
-                car_value: car_value(),
-                sentiment: sentiment(),
-            })
-        });
+        let (_, out) = record(
+            || Level::Summary,
+            "/api/car-analysis",
+            request,
+            |_| {
+                Ok(CarAnalysis {
+                    car_value: car_value(),
+                    sentiment: sentiment(),
+                })
+            },
+        );
         let line = Line::parse(&out).unwrap();
         assert_eq!(line.car.unwrap().year, 2018);
         assert_eq!(line.review.unwrap().chars, 10);
@@ -518,8 +549,14 @@ mod tests {
     fn other_output_is_not_a_payload_line() {
         assert_eq!(Line::parse("Serving http://127.0.0.1:3000"), None);
         assert_eq!(Line::parse(r#"{"route":"/api/trade"}"#), None);
-        assert_eq!(Line::parse(r#"{"schema":"car-ml.prediction.v1","route":"#), None);
-        assert_eq!(Line::parse(r#"{"schema":"car-ml.prediction.v2","route":"/x"}"#), None);
+        assert_eq!(
+            Line::parse(r#"{"schema":"car-ml.prediction.v1","route":"#),
+            None
+        );
+        assert_eq!(
+            Line::parse(r#"{"schema":"car-ml.prediction.v2","route":"/x"}"#),
+            None
+        );
     }
 
     #[test]

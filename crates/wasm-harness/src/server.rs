@@ -232,10 +232,9 @@ impl App {
             &mut linker,
             |host| &mut host.variables,
         )?;
-        variables::store::add_to_linker::<_, HasSelf<ComponentVariables>>(
-            &mut linker,
-            |host| &mut host.variables,
-        )?;
+        variables::store::add_to_linker::<_, HasSelf<ComponentVariables>>(&mut linker, |host| {
+            &mut host.variables
+        })?;
 
         let mut handlers: BTreeMap<&str, Arc<Handler>> = BTreeMap::new();
         for trigger in &manifest.trigger.http {
@@ -256,11 +255,7 @@ impl App {
                     id: id.to_owned(),
                     pre,
                     variables: variables::resolve(&manifest, id, &settings.environment)?,
-                    stdio: ComponentStdio::open(
-                        id,
-                        settings.log_dir.as_deref(),
-                        &settings.follow,
-                    )?,
+                    stdio: ComponentStdio::open(id, settings.log_dir.as_deref(), &settings.follow)?,
                 }),
             );
         }

@@ -81,7 +81,13 @@ impl ComponentStdio {
 pub fn log_file(log_dir: &Path, component: &str, stream: &str) -> PathBuf {
     let safe: String = component
         .chars()
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     log_dir.join(format!("{safe}_{stream}.txt"))
 }
@@ -156,10 +162,7 @@ impl tokio::io::AsyncWrite for Output {
         Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(
-        self: Pin<&mut Self>,
-        _cx: &mut TaskContext<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 }

@@ -97,7 +97,9 @@ pub fn check(manifest: &Manifest, environment: &[(String, String)]) -> Result<()
     for (name, variable) in &manifest.variables {
         validate_name(name).map_err(|reason| anyhow::anyhow!("invalid variable name {reason}"))?;
         match (&variable.default, variable.required) {
-            (Some(_), true) => bail!("variable {name:?} cannot be both required and have a default"),
+            (Some(_), true) => {
+                bail!("variable {name:?} cannot be both required and have a default")
+            }
             (None, false) => bail!("variable {name:?} must either be required or have a default"),
             _ => {}
         }
@@ -262,7 +264,10 @@ mod tests {
         let vars = resolve(
             &app,
             "web",
-            &env(&[("SPIN_VARIABLE_API_KEY", "k1"), ("SPIN_VARIABLE_LEVEL", "full")]),
+            &env(&[
+                ("SPIN_VARIABLE_API_KEY", "k1"),
+                ("SPIN_VARIABLE_LEVEL", "full"),
+            ]),
         )
         .unwrap();
         assert_eq!(vars.get("payload_log").unwrap(), "full");
@@ -330,7 +335,10 @@ mod tests {
         let error = check(&manifest(&unknown), &env(&[("SPIN_VARIABLE_API_KEY", "k")]));
         assert!(format!("{:#}", error.unwrap_err()).contains("\"colour\""));
         let unclosed = APP.replace("{{ level }}", "{{ level");
-        let error = check(&manifest(&unclosed), &env(&[("SPIN_VARIABLE_API_KEY", "k")]));
+        let error = check(
+            &manifest(&unclosed),
+            &env(&[("SPIN_VARIABLE_API_KEY", "k")]),
+        );
         assert!(format!("{:#}", error.unwrap_err()).contains("unmatched"));
     }
 

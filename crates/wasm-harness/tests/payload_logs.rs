@@ -33,8 +33,8 @@ fn serve(level: &str) -> Served {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async {
-            let app = App::load_with_settings(manifest.as_ref(), &settings)
-                .expect("the built app loads");
+            let app =
+                App::load_with_settings(manifest.as_ref(), &settings).expect("the built app loads");
             let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
             sender.send(server.url()).unwrap();
             std::future::pending::<()>().await;
@@ -66,9 +66,17 @@ impl Served {
         let request = ureq::http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.url))
-            .body(if body.is_null() { String::new() } else { body.to_string() })
+            .body(if body.is_null() {
+                String::new()
+            } else {
+                body.to_string()
+            })
             .unwrap();
-        agent.run(request).expect("the app answers").status().as_u16()
+        agent
+            .run(request)
+            .expect("the app answers")
+            .status()
+            .as_u16()
     }
 
     /// The lines of `component`'s stdout log that mention `marker`.
@@ -104,13 +112,19 @@ fn a_gateway_prediction_is_one_line_in_the_gateways_log_with_both_models() {
     assert_eq!(line["car"]["model_version"], car_value_model::MODEL_VERSION);
     assert_eq!(line["review"]["text"], review.as_str());
     assert_eq!(line["review"]["chars"], review.chars().count());
-    assert_eq!(line["review"]["model_version"], sentiment_model::MODEL_VERSION);
+    assert_eq!(
+        line["review"]["model_version"],
+        sentiment_model::MODEL_VERSION
+    );
 }
 
 #[test]
 fn each_models_own_route_logs_to_its_own_components_log() {
     let review = unique_review("own-route");
-    assert_eq!(full().send("POST", "/api/review", json!({"review": review})), 200);
+    assert_eq!(
+        full().send("POST", "/api/review", json!({"review": review})),
+        200
+    );
     assert_eq!(full().lines("sentiment", &review).len(), 1);
     assert_eq!(full().lines("gateway", &review).len(), 0);
 
@@ -134,8 +148,14 @@ fn a_refused_request_is_not_logged() {
 #[test]
 fn at_level_off_nothing_is_logged() {
     let review = unique_review("off");
-    assert_eq!(off().send("POST", "/api/review-sentiment", json!({"review": review})), 200);
-    assert_eq!(off().send("POST", "/api/review", json!({"review": review})), 200);
+    assert_eq!(
+        off().send("POST", "/api/review-sentiment", json!({"review": review})),
+        200
+    );
+    assert_eq!(
+        off().send("POST", "/api/review", json!({"review": review})),
+        200
+    );
     assert_eq!(off().lines("gateway", "").len(), 0);
     assert_eq!(off().lines("sentiment", "").len(), 0);
 }
