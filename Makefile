@@ -1,5 +1,5 @@
 # Everyday commands; see README.md.
-.PHONY: setup build serve test train eval bench plugin
+.PHONY: setup build serve test train eval bench plugin drift
 
 # Installs the Wasm toolchain pieces and test tools this machine lacks.
 setup:
@@ -45,3 +45,12 @@ eval:
 # installed), for `SPIN_DEPLOY_PLUGIN=kdeploy spin deploy`; see docs/DEPLOY.md.
 plugin:
 	scripts/spin-plugin
+
+# The drift report of a payload log against the training data, a table and
+# an HTML page next to the log (docs/OPERATING.md):
+#   make drift LOG=.spin/logs/gateway_stdout.txt
+# scripts/drift exits 0 (no drift), 1 (drift) or 2 (no report); make reports
+# a non-zero status as "Error 1" or "Error 2" and itself exits 2.
+drift:
+	@test -n "$(LOG)" || { echo "usage: make drift LOG=<payload log>" >&2; exit 2; }
+	scripts/drift "$(LOG)"

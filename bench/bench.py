@@ -8,9 +8,13 @@ Targets, each started here, measured, and stopped:
   native   the same routes, JSON and models in-process in a native hyper server
   classic  the Flask + gunicorn three-service design (bench/classic)
   app-spin, floor-spin   the same on Spin, when `spin` is on PATH
+
+and the app with payload logs `off` against `summary` (its default), side by
+side (see payload_log_comparison).
 """
 
 import argparse
+import atexit
 import glob
 import json
 import os
@@ -22,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -231,8 +236,13 @@ def targets(args):
         return Target(name, [(port, argv_for_port(port))], [(r, port) for r in routes],
                       (ready, port))
 
+    # The app logs as `spin up` does (payload logs at `summary`), into a
+    # scratch log directory rather than the repository's .spin/logs.
+    app_logs = tempfile.mkdtemp(prefix="car-ml-bench-app-logs-")
+    atexit.register(shutil.rmtree, app_logs, True)
     found = {
-        "app": single("app", lambda p: [harness, "--listen", f"127.0.0.1:{p}", "spin.toml"],
+        "app": single("app", lambda p: [harness, "--listen", f"127.0.0.1:{p}", "--log-dir",
+                                        app_logs, "spin.toml"],
                       ROUTES, app_ready),
         "floor": single("floor", lambda p: [harness, "--listen", f"127.0.0.1:{p}", hello],
                         FLOOR_ROUTES, floor_ready),
@@ -266,6 +276,75 @@ def targets(args):
     )
     return {name: t for name, t in found.items() if name in args.targets or
             (name.endswith("-spin") and name[:-5] in args.targets)}
+
+
+PAYLOAD_LEVELS = ("off", "summary")
+
+
+def payload_log_comparison(args):
+    """Throughput of the app's prediction routes with payload logs `off` and
+    at `summary`. Both servers run at once, as `spin up` runs them (log files
+    in a log directory, output echoed to the terminal: here /dev/null), and
+    the wrk runs alternate between them, so the machine's other load hits both
+    alike; each keeps its best of `--payload-log-rounds` runs."""
+    harness = os.path.join(HOST_BIN, "wasm-harness")
+    log_dir = tempfile.mkdtemp(prefix="car-ml-bench-logs-")
+    servers = {}
+    for level in PAYLOAD_LEVELS:
+        port = free_port()
+        argv = [harness, "--listen", f"127.0.0.1:{port}", "--log-dir",
+                os.path.join(log_dir, level), "spin.toml"]
+        servers[level] = Target(f"app-log-{level}", [(port, argv)], [], (ROUTES[0], port),
+                                env={"SPIN_VARIABLE_PAYLOAD_LOG": level})
+    best = {level: {} for level in PAYLOAD_LEVELS}
+    try:
+        for server in servers.values():
+            server.start()
+        for route in ROUTES:
+            if route["method"] != "POST":
+                continue  # only predictions are logged
+            for c in args.connections:
+                urls = {level: f"http://127.0.0.1:{servers[level].ready_route[1]}"
+                        for level in PAYLOAD_LEVELS}
+                for level in PAYLOAD_LEVELS:
+                    wrk(urls[level], route, c, args.warmup)
+                for _ in range(args.payload_log_rounds):
+                    for level in PAYLOAD_LEVELS:
+                        run = wrk(urls[level], route, c, args.duration)
+                        kept = best[level].get((route["path"], c))
+                        if kept is None or run["rps"] > kept["rps"]:
+                            best[level][(route["path"], c)] = run
+                off, summary = (best[level][(route["path"], c)]["rps"] for level in PAYLOAD_LEVELS)
+                log(f"  payload log {route['path']:22} c={c:<3} off {off:9.0f} req/s  "
+                    f"summary {summary:9.0f} req/s  {summary / off:.3f}×  load {load_average():.2f}")
+        lines = {}
+        for level in PAYLOAD_LEVELS:
+            lines[level] = sum(
+                sum(1 for _ in open(path))
+                for path in glob.glob(os.path.join(log_dir, level, "*_stdout.txt")))
+    finally:
+        for server in servers.values():
+            server.stop()
+        shutil.rmtree(log_dir, ignore_errors=True)
+    return {"runs": best, "lines": lines}
+
+
+def payload_log_report(add, compared, args):
+    add("### Payload logs: off against summary")
+    add("")
+    add(f"The app's prediction routes with `SPIN_VARIABLE_PAYLOAD_LOG=off` and `=summary` (the "
+        f"default), both servers up at once, runs alternating, best of "
+        f"{args.payload_log_rounds}; log files as `spin up` writes them. The summary server "
+        f"wrote {compared['lines']['summary']:,} payload lines, the off server "
+        f"{compared['lines']['off']:,}.")
+    add("")
+    add("| route | conns | off req/s | summary req/s | summary/off |")
+    add("|---|---:|---:|---:|---:|")
+    off, summary = (compared["runs"][level] for level in PAYLOAD_LEVELS)
+    for (path, c), run in off.items():
+        add(f"| `{path}` | {c} | {fmt_rps(run['rps'])} | {fmt_rps(summary[(path, c)]['rps'])} | "
+            f"{summary[(path, c)]['rps'] / run['rps']:.3f}× |")
+    add("")
 
 
 def criterion(args):
@@ -308,7 +387,7 @@ def ratio(a, b):
     return f"{a / b:.2f}×" if a and b else "–"
 
 
-def report(results, micro, probed, args, loads):
+def report(results, micro, probed, args, loads, compared=None):
     lines = []
     add = lines.append
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
@@ -338,7 +417,11 @@ def report(results, micro, probed, args, loads):
                 add(f"| `{route['path']}` | {c} | {fmt_rps(a)} | {ratio(a, f)} | "
                     f"{ratio(a, n)} | {ratio(a, k)} |")
         add("")
-    goals(add, results, micro, probed, args)
+    goals(add, results, micro, probed, args, compared)
+    if compared:
+        payload_log_report(add, compared, args)
+    if not results:
+        return "\n".join(lines)
     add("### Every run")
     add("")
     add("| target | route | conns | req/s | p50 ms | p99 ms | errors |")
@@ -429,7 +512,7 @@ def classic_packages_bytes():
     return total
 
 
-def goals(add, results, micro, probed, args):
+def goals(add, results, micro, probed, args, compared=None):
     """The issue's goals, met or missed."""
     def rps(name, path, c):
         return results.get(name, {}).get("load", {}).get((path, c), {}).get("rps")
@@ -448,6 +531,13 @@ def goals(add, results, micro, probed, args):
         if name in micro:
             rows.append((f"{name} < 5 µs per call", f"{micro[name] / 1e3:.2f} µs",
                          micro[name] < 5000))
+    if compared:
+        off, summary = (compared["runs"][level] for level in PAYLOAD_LEVELS)
+        for (path, c), run in off.items():
+            if path == "/api/car-analysis":
+                ratio_ = summary[(path, c)]["rps"] / run["rps"]
+                rows.append((f"payload logs at summary keep ≥ 0.95× the throughput (car-analysis, c={c})",
+                             f"{ratio_:.3f}×", ratio_ >= 0.95))
     if probed and "composed" in probed["sizes"].get("gateway", {}):
         size = probed["sizes"]["gateway"]["composed"]
         rows.append(("composed gateway < 3 MB", f"{size / 1e6:.2f} MB", size < 3e6))
@@ -491,24 +581,35 @@ def main():
     parser.add_argument("--probe-seconds", type=float, default=0.5)
     parser.add_argument("--targets", nargs="+", default=["app", "floor", "native", "classic"])
     parser.add_argument("--skip-criterion", action="store_true")
+    parser.add_argument("--payload-log-rounds", type=int, default=2,
+                        help="alternating runs per level in the payload-log comparison (0: skip it)")
+    parser.add_argument("--only-payload-log", action="store_true",
+                        help="run just the payload-log comparison")
     parser.add_argument("--write", action="store_true",
                         help="also put the tables into BENCHMARKS.md between its markers")
     args = parser.parse_args()
     os.chdir(ROOT)
 
     loads = [load_average()]
-    log(f"load average {loads[0]:.2f}; criterion micro-benchmarks")
-    micro = criterion(args)
-    log("Wasm probe: sizes, load, instantiation, in-process requests")
-    probed = probe(args)
-    probed["keep_resident_0"] = probe(args, **{KEEP_RESIDENT: "0"})
-    results = {}
-    for name, target in targets(args).items():
-        log(f"{name}: cold starts, then load")
-        results[name] = measure_target(target, args)
+    micro, probed, results = {}, None, {}
+    if not args.only_payload_log:
+        log(f"load average {loads[0]:.2f}; criterion micro-benchmarks")
+        micro = criterion(args)
+        log("Wasm probe: sizes, load, instantiation, in-process requests")
+        probed = probe(args)
+        probed["keep_resident_0"] = probe(args, **{KEEP_RESIDENT: "0"})
+        for name, target in targets(args).items():
+            log(f"{name}: cold starts, then load")
+            results[name] = measure_target(target, args)
+    compared = None
+    if args.payload_log_rounds > 0 and ("app" in args.targets or args.only_payload_log):
+        log("payload logs: off against summary")
+        compared = payload_log_comparison(args)
     loads.append(load_average())
     problems = check_answers(results)
-    text = report(results, micro, probed, args, loads)
+    if compared and (compared["lines"]["summary"] == 0 or compared["lines"]["off"] != 0):
+        problems.append(f"payload lines written: {compared['lines']} (want some at summary, none off)")
+    text = report(results, micro, probed, args, loads, compared)
     print(text)
     for problem in problems:
         log(f"warning: {problem}")

@@ -13,12 +13,17 @@ def test_the_expected_environments_exist():
 
 
 @pytest.mark.parametrize("env", sorted(APP_OVERLAYS))
-def test_app_overlay_renders_one_spinapp_hpa_pdb_per_service(env):
+def test_app_overlay_renders_one_spinapp_hpa_pdb_per_service_and_the_telemetry(env):
     docs = rendered(APP_OVERLAYS[env])
     kinds = sorted((d["kind"], d["metadata"]["name"]) for d in docs)
+    # The Collector's configuration, named with kustomize's content hash.
+    (collector_config,) = [d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap"
+                           and d["metadata"]["name"].startswith("otel-collector-config-")]
     expected = sorted(
         [("Namespace", "car-ml"), ("SpinAppExecutor", "containerd-shim-spin"), ("Ingress", "car-ml")]
         + [(k, s) for s in SERVICES for k in ("SpinApp", "HorizontalPodAutoscaler", "PodDisruptionBudget")]
+        + [("Deployment", "otel-collector"), ("Service", "otel-collector"),
+           ("ConfigMap", "car-ml-grafana-dashboard"), ("ConfigMap", collector_config)]
     )
     assert kinds == expected
     assert all(d["metadata"].get("namespace") == "car-ml" for d in docs if d["kind"] != "Namespace")

@@ -37,7 +37,8 @@ def test_each_kubernetes_version_is_really_checked(validator, version):
     docs = rendered(APP_OVERLAYS["eks"]) + rendered(LOADTEST_OVERLAYS["eks"]) + load_yaml_file(paths.RUNTIME_CLASS_FILE)
     builtin_docs = [d for d in docs if not validator.crds.handles(d)]
     assert {d["kind"] for d in builtin_docs} == {
-        "Namespace", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "Job", "ConfigMap", "RuntimeClass"}
+        "Namespace", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "Job", "ConfigMap", "RuntimeClass",
+        "Deployment", "Service"}
     for d in builtin_docs:
         assert builtin.has_schema(d, version), d["kind"]
         assert builtin.schema_problems(d, version) == []

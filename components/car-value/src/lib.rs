@@ -49,8 +49,13 @@ fn trade(car: Car) -> Result<Valuation, ApiError> {
 
 #[http_component]
 async fn handle(request: IncomingRequest) -> Response {
+    // Each answered prediction is one payload-log line (docs/OPERATING.md),
+    // at the default level: reading the `payload_log` variable would import
+    // Spin's variables, and Spin would then wrap this model in its deny-all
+    // adapter wherever it is composed into the gateway.
+    let log = payload_log::Recorder::new(|| payload_log::Level::Summary, std::io::stdout());
     match http_json::path(&request).as_str() {
-        "/api/trade" => http_json::post(request, trade).await,
+        "/api/trade" => http_json::post(request, log.wrap("/api/trade", trade)).await,
         "/health/car-value" => http_json::get(&request, || Health::ok("car-value")),
         path => http_json::error(ApiError::not_found(path)),
     }

@@ -48,13 +48,19 @@ async fn handle(request: IncomingRequest) -> Response {
     if let Some(route) = inference_protocol::route(&path) {
         return inference::handle(request, route).await;
     }
+    // Each answered prediction is one payload-log line (docs/OPERATING.md).
+    let log = payload_log::Recorder::start();
     match path.as_str() {
         "/health" => http_json::get(&request, || Health::ok("gateway")),
         "/api/models" => http_json::get(&request, models),
         "/openapi.json" => http_json::get_static(&request, OPENAPI),
-        "/api/car-analysis" => http_json::post(request, car_analysis).await,
-        "/api/car-value" => http_json::post(request, car_value).await,
-        "/api/review-sentiment" => http_json::post(request, review_sentiment).await,
+        "/api/car-analysis" => {
+            http_json::post(request, log.wrap("/api/car-analysis", car_analysis)).await
+        }
+        "/api/car-value" => http_json::post(request, log.wrap("/api/car-value", car_value)).await,
+        "/api/review-sentiment" => {
+            http_json::post(request, log.wrap("/api/review-sentiment", review_sentiment)).await
+        }
         path => http_json::error(ApiError::not_found(path)),
     }
 }

@@ -51,8 +51,13 @@ fn review(request: ReviewRequest) -> Result<Analysis, ApiError> {
 
 #[http_component]
 async fn handle(request: IncomingRequest) -> Response {
+    // Each answered prediction is one payload-log line (docs/OPERATING.md),
+    // at the default level: reading the `payload_log` variable would import
+    // Spin's variables, and Spin would then wrap this model in its deny-all
+    // adapter wherever it is composed into the gateway.
+    let log = payload_log::Recorder::new(|| payload_log::Level::Summary, std::io::stdout());
     match http_json::path(&request).as_str() {
-        "/api/review" => http_json::post(request, review).await,
+        "/api/review" => http_json::post(request, log.wrap("/api/review", review)).await,
         "/health/sentiment" => http_json::get(&request, || Health::ok("sentiment")),
         path => http_json::error(ApiError::not_found(path)),
     }

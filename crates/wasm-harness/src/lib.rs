@@ -6,7 +6,9 @@
 //! component with its dependencies using `wac-graph`, and serves HTTP with
 //! `wasmtime-wasi-http`, instantiating a component per request from a pooling
 //! allocator configured as Spin's. Each of these steps is done as Spin does
-//! it. The product itself runs on Spin.
+//! it. Like `spin up` it provides the app's variables ([`variables`]) and
+//! writes each component's output to log files ([`stdio`]). The product
+//! itself runs on Spin.
 
 pub mod capabilities;
 pub mod compose;
@@ -14,7 +16,13 @@ pub mod manifest;
 pub mod router;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "server")]
+pub mod stdio;
+#[cfg(feature = "server")]
+pub mod variables;
 
 pub use manifest::Manifest;
 #[cfg(feature = "server")]
-pub use server::{App, MemoryReset, Server};
+pub use server::{App, MemoryReset, Server, Settings};
+#[cfg(feature = "server")]
+pub use stdio::Follow;

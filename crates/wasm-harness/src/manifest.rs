@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 pub struct Manifest {
     pub spin_manifest_version: u32,
     pub application: Application,
+    /// The app's variables (`[variables]`), by name.
+    #[serde(default)]
+    pub variables: BTreeMap<String, Variable>,
     #[serde(default)]
     pub trigger: Triggers,
     #[serde(default)]
@@ -23,6 +26,19 @@ pub struct Manifest {
 pub struct Application {
     pub name: String,
     pub version: Option<String>,
+    pub description: Option<String>,
+}
+
+/// One app variable: a default, or `required = true`; `secret` values are
+/// never shown (see [`crate::variables`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub default: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub secret: bool,
     pub description: Option<String>,
 }
 
@@ -51,6 +67,10 @@ pub struct Component {
     /// may (Spin's default: no; see [`crate::capabilities`]).
     #[serde(default)]
     pub dependencies_inherit_configuration: bool,
+    /// The component's variables (`[component.<id>.variables]`): templates
+    /// over the app's variables, by key.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
     pub build: Option<Build>,
 }
 

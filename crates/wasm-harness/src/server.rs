@@ -4,15 +4,17 @@
 use crate::compose;
 use crate::manifest::Manifest;
 use crate::router::Router;
+use crate::stdio::{ComponentStdio, Follow};
+use crate::variables::{self, ComponentVariables};
 use anyhow::{Context, Result};
 use hyper::server::conn::http1;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::io::TokioIo;
@@ -41,6 +43,8 @@ pub struct App {
 struct Handler {
     id: String,
     pre: ProxyPre<Host>,
+    variables: ComponentVariables,
+    stdio: ComponentStdio,
 }
 
 /// Per-request host state.
@@ -49,6 +53,49 @@ struct Host {
     http: WasiHttpCtx,
     table: ResourceTable,
     hooks: DenyOutgoingRequests,
+    variables: ComponentVariables,
+}
+
+/// How an app is run: what `spin up`'s options and environment say.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub memory_reset: MemoryReset,
+    /// Where each component's stdout and stderr are appended
+    /// (`<dir>/<component>_stdout.txt`), as `spin up --log-dir`; `None`
+    /// writes no files.
+    pub log_dir: Option<PathBuf>,
+    /// Whose output is echoed to the host's stderr. Without a log file or
+    /// an echo, a component's stdout is dropped (its stderr never is).
+    pub follow: Follow,
+    /// The environment the app's variables are read from
+    /// (`SPIN_VARIABLE_<NAME>`).
+    pub environment: Vec<(String, String)>,
+}
+
+impl Default for Settings {
+    /// Memory reset as Spin, no log files, nothing echoed, variables from
+    /// the process's environment.
+    fn default() -> Self {
+        Settings {
+            memory_reset: MemoryReset::default(),
+            log_dir: None,
+            follow: Follow::None,
+            environment: std::env::vars().collect(),
+        }
+    }
+}
+
+impl Settings {
+    /// `spin up`'s defaults for the app at `manifest_path`: logs in
+    /// `.spin/logs/` next to the manifest, every component echoed.
+    pub fn spin_up(manifest_path: &Path) -> Self {
+        let dir = manifest_path.parent().unwrap_or(Path::new(""));
+        Settings {
+            log_dir: Some(dir.join(".spin").join("logs")),
+            follow: Follow::All,
+            ..Settings::default()
+        }
+    }
 }
 
 /// The app's components make no outgoing requests, and Spin denies them to a
@@ -183,11 +230,34 @@ impl App {
 
     /// [`App::load`], with memory reset as `reset` says.
     pub fn load_with(manifest_path: &Path, reset: MemoryReset) -> Result<Self> {
+        Self::load_with_settings(
+            manifest_path,
+            &Settings {
+                memory_reset: reset,
+                ..Settings::default()
+            },
+        )
+    }
+
+    /// [`App::load`], run as `settings` say.
+    pub fn load_with_settings(manifest_path: &Path, settings: &Settings) -> Result<Self> {
         let manifest = Manifest::load(manifest_path)?;
-        let engine = engine(reset)?;
+        variables::check(&manifest, &settings.environment)?;
+        if let Some(dir) = &settings.log_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the log directory {}", dir.display()))?;
+        }
+        let engine = engine(settings.memory_reset)?;
         let mut linker = Linker::<Host>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        variables::variables::add_to_linker::<_, HasSelf<ComponentVariables>>(
+            &mut linker,
+            |host| &mut host.variables,
+        )?;
+        variables::store::add_to_linker::<_, HasSelf<ComponentVariables>>(&mut linker, |host| {
+            &mut host.variables
+        })?;
 
         let mut handlers: BTreeMap<&str, Arc<Handler>> = BTreeMap::new();
         for trigger in &manifest.trigger.http {
@@ -207,6 +277,8 @@ impl App {
                 Arc::new(Handler {
                     id: id.to_owned(),
                     pre,
+                    variables: variables::resolve(&manifest, id, &settings.environment)?,
+                    stdio: ComponentStdio::open(id, settings.log_dir.as_deref(), &settings.follow)?,
                 }),
             );
         }
@@ -301,10 +373,14 @@ impl Handler {
         let mut store = Store::new(
             self.pre.engine(),
             Host {
-                wasi: WasiCtx::builder().inherit_stderr().build(),
+                wasi: WasiCtx::builder()
+                    .stdout(self.stdio.stdout.clone())
+                    .stderr(self.stdio.stderr.clone())
+                    .build(),
                 http: WasiHttpCtx::new(),
                 table: ResourceTable::new(),
                 hooks: DenyOutgoingRequests,
+                variables: self.variables.clone(),
             },
         );
         store.set_epoch_deadline((REQUEST_DEADLINE.as_millis() / EPOCH_TICK.as_millis()) as u64);

@@ -159,14 +159,16 @@ fn no_dependency_imports_what_spin_would_deny_it() {
     }
 }
 
-/// What the cluster's runtime, Spin 3.6.3, can satisfy: WASI 0.2 only.
+/// What the cluster's runtime, Spin 3.6.3, can satisfy: WASI 0.2, and Spin's
+/// variables (the payload-log level).
 #[test]
-fn the_composed_gateway_imports_only_wasi_0_2_interfaces() {
+fn the_composed_gateway_imports_only_wasi_0_2_and_spin_variables() {
     let composed = compose::from_manifest(&manifest(), "gateway").unwrap();
     let interfaces = compose::interfaces(&composed).unwrap();
     for import in &interfaces.imports {
         assert!(
-            import.starts_with("wasi:") && import.contains("@0.2."),
+            (import.starts_with("wasi:") && import.contains("@0.2."))
+                || import == "fermyon:spin/variables@2.0.0",
             "the composed gateway imports {import}"
         );
     }

@@ -9,7 +9,9 @@ Each rendered object is checked against:
     the API server's in-code rules for the fields used here (builtin.py);
   * SpinApp / SpinAppExecutor: the SpinKube CRDs' openAPIV3Schema with
     strict-field-validation semantics (crd.py);
-  * each other and spin.toml (crosscheck.py).
+  * each other and spin.toml (crosscheck.py);
+  * the telemetry wiring: executor -> Collector Service -> its OTLP receiver,
+    and the Collector's pipelines (telemetry.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .crosscheck import crosscheck
 from .problem import Problem, obj_id
 from .render import load_yaml_file, render_kustomization
 from .spin import SpinManifest
+from .telemetry import telemetry_problems
 
 __all__ = ["Validator", "Problem", "SpinManifest", "render_kustomization", "load_yaml_file", "paths"]
 
@@ -67,6 +70,7 @@ class Validator:
                 found += builtin.resources_problems(obj_id(obj), "spec.resources", (obj.get("spec") or {}).get("resources"))
         if cross:
             found += crosscheck(docs, self.spin, self.runtime_class_name)
+            found += telemetry_problems(docs)
         return _dedupe(found)
 
     def validate_kustomization(self, directory: Path) -> list[Problem]:

@@ -1,5 +1,10 @@
-//! `wasm-harness [--listen ADDR] [MANIFEST]`: serves the app's built
-//! components on wasmtime, routed as the manifest (default `spin.toml`) says.
+//! `wasm-harness [--listen ADDR] [--log-dir DIR] [--follow ID]... [--quiet] [MANIFEST]`:
+//! serves the app's built components on wasmtime, routed as the manifest
+//! (default `spin.toml`) says. As `spin up`, it appends each component's
+//! output to `<log dir>/<component>_stdout.txt` and `_stderr.txt` (default
+//! `.spin/logs` next to the manifest; `--log-dir ""` writes no files) and
+//! echoes it to stderr (only `--follow`ed components; none with `--quiet`),
+//! and reads app variables from `SPIN_VARIABLE_<NAME>`.
 //!
 //! `wasm-harness check FILE...`: prints what each Wasm file imports and fails
 //! if any is a WASI interface of another version than 0.2, which the
@@ -9,12 +14,18 @@
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use wasm_harness::{App, capabilities, compose};
+use wasm_harness::{App, Follow, Settings, capabilities, compose};
+
+const USAGE: &str = "usage: wasm-harness [--listen ADDR] [--log-dir DIR] [--follow ID]... [--quiet] [MANIFEST]
+       wasm-harness check FILE...";
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let mut listen: SocketAddr = "127.0.0.1:3000".parse()?;
     let mut manifest = PathBuf::from("spin.toml");
+    let mut log_dir: Option<PathBuf> = None;
+    let mut followed = Vec::new();
+    let mut quiet = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -25,17 +36,34 @@ async fn main() -> Result<()> {
                     .parse()
                     .with_context(|| format!("bad address {value}"))?;
             }
+            "--log-dir" => log_dir = Some(args.next().context("--log-dir needs a path")?.into()),
+            "--follow" => followed.push(args.next().context("--follow needs a component")?),
+            "-q" | "--quiet" => quiet = true,
             "-h" | "--help" => {
-                println!("usage: wasm-harness [--listen ADDR] [MANIFEST]");
-                println!("       wasm-harness check FILE...");
+                println!("{USAGE}");
                 return Ok(());
             }
-            flag if flag.starts_with('-') => bail!("unknown flag {flag}"),
+            flag if flag.starts_with('-') => bail!("unknown flag {flag}\n{USAGE}"),
             path => manifest = PathBuf::from(path),
         }
     }
-    let app = App::load(&manifest)?;
+    if quiet && !followed.is_empty() {
+        bail!("--quiet and --follow exclude each other");
+    }
+    let mut settings = Settings::spin_up(&manifest);
+    if let Some(dir) = log_dir {
+        settings.log_dir = (!dir.as_os_str().is_empty()).then_some(dir);
+    }
+    if quiet {
+        settings.follow = Follow::None;
+    } else if !followed.is_empty() {
+        settings.follow = Follow::Named(followed.into_iter().collect());
+    }
+    let app = App::load_with_settings(&manifest, &settings)?;
     let server = app.serve(listen).await?;
+    if let Some(dir) = &settings.log_dir {
+        eprintln!("Logging component stdio to {}", dir.join("").display());
+    }
     println!("Serving {} on {}", manifest.display(), server.url());
     tokio::signal::ctrl_c().await?;
     Ok(())

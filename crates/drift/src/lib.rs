@@ -1,0 +1,459 @@
+//! The drift report: do the predictions in a payload log look like the data
+//! the models were trained on?
+//!
+//! The reference is the training side of each model's held-out split
+//! (`data/`, loaded with the training crates' own loaders and cleaning
+//! rules), turned into payload records by running the served models on it,
+//! so a feature is read the same way on both sides ([`FEATURES`]). Each
+//! feature is compared with the population stability index ([`stats::psi`]:
+//! over the reference's deciles for numbers, over the categories for text)
+//! and a test: two-sample Kolmogorov–Smirnov for numbers, chi-squared for
+//! categories. A feature drifted when its PSI is over [`PSI_THRESHOLD`].
+//! [`report`] prints the table and writes the HTML page.
+
+pub mod report;
+pub mod stats;
+
+use anyhow::{Context, Result};
+use payload_log::{CarRecord, Line, ReviewRecord, SCHEMA};
+use std::path::Path;
+
+/// A PSI above this is drift: the usual reading of the index (below 0.1 no
+/// change, 0.1–0.2 a moderate one, above 0.2 a significant one).
+pub const PSI_THRESHOLD: f64 = 0.2;
+
+/// What a text feature reads when the caller did not give it.
+pub const NOT_GIVEN: &str = "(not given)";
+
+/// Whether a feature is something the caller sent or something a model
+/// answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Input,
+    Prediction,
+}
+
+/// One value of a feature.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Category(String),
+}
+
+/// A feature: its name and how to read it from a payload line.
+pub struct Feature {
+    pub name: &'static str,
+    pub role: Role,
+    pub read: fn(&Line) -> Option<Value>,
+}
+
+fn car(line: &Line) -> Option<&CarRecord> {
+    line.car.as_ref()
+}
+
+fn review(line: &Line) -> Option<&ReviewRecord> {
+    line.review.as_ref()
+}
+
+fn number(value: impl Into<f64>) -> Value {
+    Value::Number(value.into())
+}
+
+fn category(value: &Option<String>) -> Value {
+    Value::Category(value.clone().unwrap_or_else(|| NOT_GIVEN.to_owned()))
+}
+
+/// Every feature the report compares, inputs first.
+pub const FEATURES: &[Feature] = &[
+    Feature {
+        name: "car.year",
+        role: Role::Input,
+        read: |l| car(l).map(|c| number(c.year)),
+    },
+    Feature {
+        name: "car.mileage",
+        role: Role::Input,
+        read: |l| car(l).map(|c| number(c.mileage)),
+    },
+    Feature {
+        name: "car.model",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.model)),
+    },
+    Feature {
+        name: "car.condition",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.condition)),
+    },
+    Feature {
+        name: "car.title_status",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.title_status)),
+    },
+    Feature {
+        name: "car.fuel",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.fuel)),
+    },
+    Feature {
+        name: "car.transmission",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.transmission)),
+    },
+    Feature {
+        name: "car.type",
+        role: Role::Input,
+        read: |l| car(l).map(|c| category(&c.body_type)),
+    },
+    Feature {
+        name: "review.chars",
+        role: Role::Input,
+        read: |l| review(l).map(|r| number(r.chars as f64)),
+    },
+    Feature {
+        name: "car.value_usd",
+        role: Role::Prediction,
+        read: |l| car(l).map(|c| number(c.value_usd)),
+    },
+    Feature {
+        name: "review.label",
+        role: Role::Prediction,
+        read: |l| review(l).map(|r| Value::Category(r.label.clone())),
+    },
+    Feature {
+        name: "review.score",
+        role: Role::Prediction,
+        read: |l| review(l).map(|r| number(r.score)),
+    },
+    Feature {
+        name: "review.confidence",
+        role: Role::Prediction,
+        read: |l| review(l).map(|r| number(r.confidence)),
+    },
+];
+
+/// The payload lines of a log, and how many other lines it had.
+#[derive(Debug, Clone, Default)]
+pub struct Log {
+    pub lines: Vec<Line>,
+    pub other_lines: usize,
+}
+
+impl Log {
+    /// Reads the payload lines of `text`; every other line is counted and
+    /// skipped.
+    pub fn parse(text: &str) -> Log {
+        let mut log = Log::default();
+        for text in text.lines() {
+            match Line::parse(text) {
+                Some(line) => log.lines.push(line),
+                None => log.other_lines += 1,
+            }
+        }
+        log
+    }
+
+    /// Reads the log at `path`; bytes that are not UTF-8 only spoil their
+    /// own line.
+    pub fn read(path: &Path) -> Result<Log> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(Log::parse(&String::from_utf8_lossy(&bytes)))
+    }
+
+    /// The model versions the lines name, each with its count.
+    pub fn model_versions(&self) -> Vec<(String, usize)> {
+        let mut versions = std::collections::BTreeMap::<String, usize>::new();
+        for line in &self.lines {
+            let names = [
+                line.car.as_ref().map(|c| &c.model_version),
+                line.review.as_ref().map(|r| &r.model_version),
+            ];
+            for name in names.into_iter().flatten() {
+                *versions.entry(name.clone()).or_default() += 1;
+            }
+        }
+        versions.into_iter().collect()
+    }
+}
+
+/// The training side of both models' splits, as payload lines.
+pub fn reference(data_dir: &Path) -> Result<Vec<Line>> {
+    let mut lines = car_reference(data_dir)?;
+    lines.extend(review_reference(data_dir)?);
+    Ok(lines)
+}
+
+fn reference_line(car: Option<CarRecord>, review: Option<ReviewRecord>) -> Line {
+    Line {
+        schema: SCHEMA.to_owned(),
+        route: "(training data)".to_owned(),
+        unix_ms: 0,
+        duration_us: 0,
+        car,
+        review,
+    }
+}
+
+/// The car-value model's training side: the clean listings of the seeded
+/// split's training part, valued by the served model.
+fn car_reference(data_dir: &Path) -> Result<Vec<Line>> {
+    use car_value_training::eval::{SPLIT_SEED, split};
+    let listings = car_value_training::load_listings(data_dir.join("cars/listings.csv"))?;
+    let cleaned = car_value_training::clean::clean(listings);
+    let (training, _) = split(&cleaned.rows, SPLIT_SEED);
+    let given = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+    Ok(training
+        .iter()
+        .filter_map(|row| {
+            let car = car_value_model::Car {
+                year: row.year,
+                mileage: row.mileage,
+                model: given(&row.model),
+                condition: given(&row.condition),
+                title_status: given(&row.title_status),
+                fuel: given(&row.fuel),
+                transmission: given(&row.transmission),
+                body_type: given(&row.body_type),
+            };
+            // A listing with a value the model does not know would be refused.
+            let estimate = car_value_model::estimate(&car).ok()?;
+            Some(reference_line(
+                Some(CarRecord {
+                    model_version: car_value_model::MODEL_VERSION.to_owned(),
+                    year: car.year,
+                    mileage: car.mileage,
+                    model: car.model,
+                    condition: car.condition,
+                    title_status: car.title_status,
+                    fuel: car.fuel,
+                    transmission: car.transmission,
+                    body_type: car.body_type,
+                    value_usd: estimate.value_usd as u32,
+                    low_usd: estimate.low_usd as u32,
+                    high_usd: estimate.high_usd as u32,
+                    extrapolated: !estimate.extrapolation.is_empty(),
+                }),
+                None,
+            ))
+        })
+        .collect())
+}
+
+/// The sentiment model's training side: the clean sentences outside its
+/// held-out split, analysed by the served model.
+fn review_reference(data_dir: &Path) -> Result<Vec<Line>> {
+    use sentiment_training::{Params, data, is_held_out};
+    let (dataset, _, _) = data::load(data_dir)?;
+    Ok(dataset
+        .rows
+        .iter()
+        .filter(|row| !is_held_out(&row.text, &Params::SERVED))
+        .filter_map(|row| {
+            let analysis = sentiment_model::analyze(&row.text).ok()?;
+            Some(reference_line(
+                None,
+                Some(ReviewRecord {
+                    model_version: sentiment_model::MODEL_VERSION.to_owned(),
+                    chars: row.text.chars().count(),
+                    text: None,
+                    label: analysis.label.as_str().to_owned(),
+                    score: analysis.score,
+                    confidence: analysis.confidence,
+                }),
+            ))
+        })
+        .collect())
+}
+
+/// How one feature compares.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub feature: &'static str,
+    pub role: Role,
+    pub reference_count: usize,
+    pub log_count: usize,
+    /// The bins (`< x`, `≥ x`…) or categories, with each side's shares.
+    pub bins: Vec<String>,
+    pub reference_shares: Vec<f64>,
+    pub log_shares: Vec<f64>,
+    pub psi: f64,
+    /// `KS` or `chi²`, its statistic and p-value.
+    pub test: &'static str,
+    pub statistic: f64,
+    pub p_value: f64,
+}
+
+impl Comparison {
+    /// Whether the feature drifted ([`PSI_THRESHOLD`]).
+    pub fn drifted(&self) -> bool {
+        self.psi > PSI_THRESHOLD
+    }
+}
+
+/// Compares every feature the log has values of with the reference.
+pub fn compare(reference: &[Line], log: &Log) -> Vec<Comparison> {
+    FEATURES
+        .iter()
+        .filter_map(|feature| {
+            let expected: Vec<Value> = reference.iter().filter_map(feature.read).collect();
+            let observed: Vec<Value> = log.lines.iter().filter_map(feature.read).collect();
+            if observed.is_empty() || expected.is_empty() {
+                return None;
+            }
+            Some(compare_feature(feature, &expected, &observed))
+        })
+        .collect()
+}
+
+fn compare_feature(feature: &Feature, expected: &[Value], observed: &[Value]) -> Comparison {
+    let numbers = |values: &[Value]| -> Vec<f64> {
+        values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Number(x) => Some(*x),
+                Value::Category(_) => None,
+            })
+            .collect()
+    };
+    let categories = |values: &[Value]| -> Vec<String> {
+        values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Category(c) => Some(c.clone()),
+                Value::Number(_) => None,
+            })
+            .collect()
+    };
+    let base = |bins, reference_counts: Vec<usize>, log_counts: Vec<usize>| {
+        let reference_shares = stats::shares(&reference_counts);
+        let log_shares = stats::shares(&log_counts);
+        Comparison {
+            feature: feature.name,
+            role: feature.role,
+            reference_count: expected.len(),
+            log_count: observed.len(),
+            bins,
+            psi: stats::psi(&reference_shares, &log_shares),
+            reference_shares,
+            log_shares,
+            test: "",
+            statistic: 0.0,
+            p_value: 1.0,
+        }
+    };
+    if matches!(expected[0], Value::Number(_)) {
+        let (reference, log) = (numbers(expected), numbers(observed));
+        let edges = stats::decile_edges(&reference);
+        let (statistic, p_value) = stats::ks_test(&reference, &log);
+        Comparison {
+            test: "KS",
+            statistic,
+            p_value,
+            ..base(
+                bin_names(&edges),
+                stats::bin_counts(&reference, &edges),
+                stats::bin_counts(&log, &edges),
+            )
+        }
+    } else {
+        let (reference, log) = (categories(expected), categories(observed));
+        let (names, reference_counts, log_counts) = stats::category_counts(
+            reference.iter().map(String::as_str),
+            log.iter().map(String::as_str),
+        );
+        let (statistic, p_value) =
+            stats::chi_squared_test(&stats::shares(&reference_counts), &log_counts);
+        Comparison {
+            test: "chi²",
+            statistic,
+            p_value,
+            ..base(names, reference_counts, log_counts)
+        }
+    }
+}
+
+/// Names of the bins of `edges`: `< e0`, `e0 – e1`, …, `≥ eN`.
+fn bin_names(edges: &[f64]) -> Vec<String> {
+    let show = |x: f64| {
+        if x.abs() >= 1000.0 || x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.3}")
+        }
+    };
+    let mut names = Vec::with_capacity(edges.len() + 1);
+    match (edges.first(), edges.last()) {
+        (Some(&first), Some(&last)) => {
+            names.push(format!("< {}", show(first)));
+            for pair in edges.windows(2) {
+                names.push(format!("{} – {}", show(pair[0]), show(pair[1])));
+            }
+            names.push(format!("≥ {}", show(last)));
+        }
+        _ => names.push("all".to_owned()),
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAR_LINE: &str = r#"{"schema":"car-ml.prediction.v1","route":"/api/car-value","unix_ms":1,"duration_us":90,"car":{"model_version":"car-value-x","year":2018,"mileage":45000.0,"model":null,"condition":"good","title_status":null,"fuel":null,"transmission":null,"type":null,"value_usd":31920,"low_usd":24029,"high_usd":52169,"extrapolated":false}}"#;
+
+    #[test]
+    fn a_log_keeps_its_payload_lines_and_counts_the_rest() {
+        let text = format!("Serving http://127.0.0.1:3000\n{CAR_LINE}\nnot json\n{CAR_LINE}\n");
+        let log = Log::parse(&text);
+        assert_eq!((log.lines.len(), log.other_lines), (2, 2));
+        assert_eq!(log.model_versions(), [("car-value-x".to_owned(), 2)]);
+    }
+
+    #[test]
+    fn features_read_absent_details_as_not_given() {
+        let line = Line::parse(CAR_LINE).unwrap();
+        let read = |name: &str| {
+            let feature = FEATURES.iter().find(|f| f.name == name).unwrap();
+            (feature.read)(&line)
+        };
+        assert_eq!(read("car.model"), Some(Value::Category(NOT_GIVEN.into())));
+        assert_eq!(read("car.condition"), Some(Value::Category("good".into())));
+        assert_eq!(read("car.mileage"), Some(Value::Number(45000.0)));
+        assert_eq!(read("review.label"), None);
+    }
+
+    #[test]
+    fn a_log_like_its_reference_has_not_drifted() {
+        let reference: Vec<Line> = (0..100)
+            .map(|i| {
+                let mut line = Line::parse(CAR_LINE).unwrap();
+                line.car.as_mut().unwrap().mileage = f64::from(i * 1000);
+                line
+            })
+            .collect();
+        let log = Log {
+            lines: reference.clone(),
+            other_lines: 0,
+        };
+        let comparisons = compare(&reference, &log);
+        assert!(
+            comparisons
+                .iter()
+                .all(|c| !c.drifted() && c.psi.abs() < 1e-9)
+        );
+        assert!(
+            comparisons
+                .iter()
+                .all(|c| !c.feature.starts_with("review."))
+        );
+    }
+
+    #[test]
+    fn bins_are_named_by_their_edges() {
+        assert_eq!(
+            bin_names(&[10.0, 20.5]),
+            ["< 10", "10 – 20.500", "≥ 20.500"]
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Payload logs as the built components (`make build`) print them, read from
+//! the log files the harness writes as `spin up` does
+//! (`<log dir>/<component>_stdout.txt`), at the level the Spin variable
+//! `payload_log` sets through `SPIN_VARIABLE_PAYLOAD_LOG`.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use wasm_harness::{App, Follow, Settings};
+
+/// A running app and its log directory.
+struct Served {
+    url: String,
+    log_dir: PathBuf,
+}
+
+/// Serves the built app with `SPIN_VARIABLE_PAYLOAD_LOG=<level>`, logging to
+/// a fresh directory.
+fn serve(level: &str) -> Served {
+    let log_dir = std::env::temp_dir().join(format!(
+        "car-ml-payload-logs-{}-{level}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&log_dir);
+    let settings = Settings {
+        log_dir: Some(log_dir.clone()),
+        follow: Follow::None,
+        environment: vec![("SPIN_VARIABLE_PAYLOAD_LOG".into(), level.into())],
+        ..Settings::default()
+    };
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spin.toml");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let app =
+                App::load_with_settings(manifest.as_ref(), &settings).expect("the built app loads");
+            let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+            sender.send(server.url()).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    Served {
+        url: receiver.recv().expect("the app starts"),
+        log_dir,
+    }
+}
+
+fn full() -> &'static Served {
+    static SERVED: OnceLock<Served> = OnceLock::new();
+    SERVED.get_or_init(|| serve("full"))
+}
+
+fn off() -> &'static Served {
+    static SERVED: OnceLock<Served> = OnceLock::new();
+    SERVED.get_or_init(|| serve("off"))
+}
+
+impl Served {
+    /// Sends a request; its status.
+    fn send(&self, method: &str, path: &str, body: Value) -> u16 {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.url))
+            .body(if body.is_null() {
+                String::new()
+            } else {
+                body.to_string()
+            })
+            .unwrap();
+        agent
+            .run(request)
+            .expect("the app answers")
+            .status()
+            .as_u16()
+    }
+
+    /// The lines of `component`'s stdout log that mention `marker`.
+    fn lines(&self, component: &str, marker: &str) -> Vec<Value> {
+        let path = wasm_harness::stdio::log_file(&self.log_dir, component, "stdout");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        text.lines()
+            .filter(|line| line.contains(marker))
+            .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+            .collect()
+    }
+}
+
+/// A review no other test sends, to find its line.
+fn unique_review(tag: &str) -> String {
+    format!("A smooth and quiet car, test {tag} {}.", std::process::id())
+}
+
+#[test]
+fn a_gateway_prediction_is_one_line_in_the_gateways_log_with_both_models() {
+    let review = unique_review("analysis");
+    let body = json!({"year": 2018, "mileage": 45000, "fuel": "Gas", "review": review});
+    assert_eq!(full().send("POST", "/api/car-analysis", body), 200);
+    let lines = full().lines("gateway", &review);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    assert_eq!(line["schema"], "car-ml.prediction.v1");
+    assert_eq!(line["route"], "/api/car-analysis");
+    assert!(line["duration_us"].as_u64().unwrap() > 0);
+    assert_eq!(line["car"]["year"], 2018);
+    assert_eq!(line["car"]["fuel"], "gas");
+    assert_eq!(line["car"]["model_version"], car_value_model::MODEL_VERSION);
+    assert_eq!(line["review"]["text"], review.as_str());
+    assert_eq!(line["review"]["chars"], review.chars().count());
+    assert_eq!(
+        line["review"]["model_version"],
+        sentiment_model::MODEL_VERSION
+    );
+}
+
+#[test]
+fn each_models_own_route_logs_to_its_own_components_log() {
+    let review = unique_review("own-route");
+    assert_eq!(
+        full().send("POST", "/api/review", json!({"review": review})),
+        200
+    );
+    assert_eq!(full().lines("sentiment", &review).len(), 1);
+    assert_eq!(full().lines("gateway", &review).len(), 0);
+
+    let mileage = 12_345.5 + f64::from(std::process::id() % 1000);
+    let body = json!({"year": 2015, "mileage": mileage});
+    assert_eq!(full().send("POST", "/api/trade", body), 200);
+    let marker = format!("\"mileage\":{mileage}");
+    let lines = full().lines("car-value", &marker);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["route"], "/api/trade");
+}
+
+#[test]
+fn a_refused_request_is_not_logged() {
+    let review = unique_review("refused");
+    let body = json!({"year": 1900, "mileage": 1, "review": review});
+    assert_eq!(full().send("POST", "/api/car-analysis", body), 422);
+    assert_eq!(full().lines("gateway", &review).len(), 0);
+}
+
+#[test]
+fn at_level_off_nothing_is_logged() {
+    let review = unique_review("off");
+    assert_eq!(
+        off().send("POST", "/api/review-sentiment", json!({"review": review})),
+        200
+    );
+    assert_eq!(
+        off().send("POST", "/api/review", json!({"review": review})),
+        200
+    );
+    assert_eq!(off().lines("gateway", "").len(), 0);
+    assert_eq!(off().lines("sentiment", "").len(), 0);
+}
+
+#[test]
+fn the_log_files_are_named_as_spin_names_them() {
+    assert_eq!(
+        wasm_harness::stdio::log_file(Path::new(".spin/logs"), "car-value", "stdout"),
+        Path::new(".spin/logs/car-value_stdout.txt")
+    );
+}
