@@ -5,7 +5,8 @@
 setup:
 	scripts/setup
 
-# Builds the four components into target/wasm32-wasip2/release/ (WASI 0.2 components).
+# Builds the components into target/wasm32-wasip2/release/ (WASI 0.2
+# components), adding rustup's wasm32-wasip2 target first if it is missing.
 build:
 	scripts/build-wasm
 
@@ -17,8 +18,8 @@ serve: build
 # Native unit tests, the built components over real HTTP, the standard
 # interfaces (Open Inference Protocol clients, OpenAPI) from Python, the
 # Kubernetes manifests against the real schemas, and the web page in
-# headless Chromium.
-test: build
+# headless Chromium. Sets up what the tests need first (quick once done).
+test: setup build
 	cargo test
 	tests/api/run
 	tests/k8s/run
@@ -33,12 +34,12 @@ bench:
 # Retrains both models from data/ and prints their summaries (the sentiment
 # model's weights go to crates/sentiment-model/model/; commit them).
 train:
-	cargo run --profile host -p car-value-training --bin train
+	cargo run --profile host -p car-value-training --bin car-value-train
 	cargo run --profile host -p sentiment-training --bin train
 
 # Prints both models' held-out metrics tables.
 eval:
-	cargo run --profile host -p car-value-training --bin eval
+	cargo run --profile host -p car-value-training --bin car-value-eval
 	cargo run --profile host -p sentiment-training --bin eval
 
 # Builds the kdeploy Spin plugin and installs it into Spin (when Spin is

@@ -15,9 +15,9 @@
 //! predictions are logged (a request the API refuses is not a prediction).
 //! The schema is documented in `docs/OPERATING.md`.
 
-use api::{
-    ApiError, CarAnalysis, CarAnalysisRequest, CarRequest, CarValue, ReviewRequest, Sentiment,
-};
+use api::car_value::{Car as CarRequest, Valuation as CarValue};
+use api::sentiment::Analysis as Sentiment;
+use api::{ApiError, CarAnalysis, CarAnalysisRequest, ReviewRequest};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -233,7 +233,7 @@ impl ReviewInputs {
             model_version: answer.model_version.clone(),
             chars: self.chars,
             text: self.text,
-            label: answer.label.to_owned(),
+            label: answer.label.as_str().to_owned(),
             score: answer.score,
             confidence: answer.confidence,
         }
@@ -386,7 +386,7 @@ mod tests {
 
     fn sentiment() -> Sentiment {
         Sentiment {
-            label: "positive",
+            label: api::sentiment::Label::Positive,
             score: 0.8794,
             confidence: 0.9397,
             explanation: vec![],

@@ -1,4 +1,4 @@
-//! `cargo run -p car-value-training --bin eval [-- LISTINGS.csv [SANITY.csv]]`
+//! `cargo run -p car-value-training --bin car-value-eval [-- LISTINGS.csv [SANITY.csv]]`
 //!
 //! Prints the held-out comparison of the car-value models (the fixed,
 //! seeded split of `car_value_training::eval`), the choice of target scale,

@@ -1,4 +1,4 @@
-//! `cargo run -p car-value-training --bin train [-- LISTINGS.csv] [--write PATH]`
+//! `cargo run -p car-value-training --bin car-value-train [-- LISTINGS.csv] [--write PATH]`
 //!
 //! Retrains the car-value model exactly as the build script of
 //! `car-value-model` does, checks that a second training gives the same
