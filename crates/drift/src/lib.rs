@@ -244,7 +244,7 @@ fn car_reference(data_dir: &Path) -> Result<Vec<Line>> {
 /// held-out split, analysed by the served model.
 fn review_reference(data_dir: &Path) -> Result<Vec<Line>> {
     use sentiment_training::{Params, data, is_held_out};
-    let (dataset, _, _) = data::load(data_dir)?;
+    let (dataset, _) = data::load(data_dir)?;
     Ok(dataset
         .rows
         .iter()

@@ -43,7 +43,7 @@ fn held_out_cars() -> Vec<Value> {
 /// The held-out sentences as `/api/review-sentiment` bodies.
 fn held_out_reviews() -> Vec<Value> {
     use sentiment_training::{Params, data, is_held_out};
-    let (dataset, _, _) = data::load(&data_dir()).unwrap();
+    let (dataset, _) = data::load(&data_dir()).unwrap();
     dataset
         .rows
         .iter()
