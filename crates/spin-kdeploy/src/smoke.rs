@@ -13,15 +13,36 @@ pub struct Check {
     pub method: &'static str,
     pub path: &'static str,
     pub body: Option<&'static str>,
-    /// A field the JSON answer must have.
+    /// A field the JSON answer must have, or for the web page, a text its
+    /// HTML must hold.
     pub field: &'static str,
 }
+
+/// The SpinApp that runs `component`: its own, but the web page runs in the
+/// gateway's (`components: [gateway, ui]` in k8s/base/gateway.yaml).
+pub fn service_of(component: &str) -> &str {
+    match component {
+        "ui" => "gateway",
+        component => component,
+    }
+}
+
+/// The page's answer is HTML, not JSON.
+const PAGE: &str = "/";
 
 const CAR: &str = r#"{"year": 2018, "mileage": 45000}"#;
 const REVIEW: &str = r#"{"review": "Great car!"}"#;
 
 /// Every route of spin.toml, with the answer its API reference promises.
 pub const CHECKS: &[Check] = &[
+    Check {
+        service: "gateway",
+        method: "GET",
+        path: PAGE,
+        body: None,
+        // The page links its stylesheet and script under /ui/.
+        field: "/ui/app.",
+    },
     Check {
         service: "gateway",
         method: "GET",
@@ -93,6 +114,12 @@ pub fn judge(check: &Check, status: u16, body: &str) -> Result<(), String> {
     if status != 200 {
         return Err(format!("{what} answered {status}: {}", body.trim()));
     }
+    if check.path == PAGE {
+        return match body.contains(check.field) {
+            true => Ok(()),
+            false => Err(format!("{what} answered a page without `{}`", check.field)),
+        };
+    }
     match serde_json::from_str::<Value>(body) {
         Ok(json) if json.get(check.field).is_some() => Ok(()),
         _ => Err(format!(
@@ -153,9 +180,9 @@ mod tests {
         for trigger in &manifest.trigger.http {
             let route = trigger.route.trim_end_matches("/...");
             assert!(
-                CHECKS.iter().any(
-                    |check| check.path.starts_with(route) && check.service == trigger.component
-                ),
+                CHECKS.iter().any(|check| (check.path.starts_with(route)
+                    || check.path == PAGE && trigger.component == "ui")
+                    && check.service == service_of(&trigger.component)),
                 "no smoke check for route {} of {}",
                 trigger.route,
                 trigger.component
@@ -170,7 +197,8 @@ mod tests {
         for check in CHECKS {
             let index = router.route(check.path).expect("the path is routed");
             assert_eq!(
-                manifest.trigger.http[index].component, check.service,
+                service_of(&manifest.trigger.http[index].component),
+                check.service,
                 "{check:?}"
             );
         }
@@ -178,7 +206,7 @@ mod tests {
 
     #[test]
     fn an_answer_passes_only_as_a_200_with_the_field() {
-        let health = &CHECKS[0];
+        let health = &CHECKS[1];
         assert_eq!(
             judge(health, 200, r#"{"status":"ok","service":"gateway"}"#),
             Ok(())
