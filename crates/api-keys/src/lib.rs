@@ -9,7 +9,7 @@
 /// The accepted keys.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKeys {
-    keys: Vec<Vec<u8>>,
+    keys: Vec<String>,
 }
 
 /// Why a request was refused.
@@ -42,7 +42,7 @@ impl ApiKeys {
                 .split(',')
                 .map(str::trim)
                 .filter(|key| !key.is_empty())
-                .map(|key| key.as_bytes().to_vec())
+                .map(str::to_owned)
                 .collect(),
         }
     }
@@ -50,6 +50,12 @@ impl ApiKeys {
     /// Whether no key is set, so every request is accepted.
     pub fn is_open(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// The first key, for a client of the app to send (the deployment's
+    /// smoke test does); none when the API is open.
+    pub fn first(&self) -> Option<&str> {
+        self.keys.first().map(String::as_str)
     }
 
     /// Accepts a request whose `Authorization` header (`authorization`, when
@@ -63,10 +69,9 @@ impl ApiKeys {
             .and_then(bearer_token)
             .ok_or(Refusal::MissingKey)?;
         // Every key is compared, so the time taken does not say which matched.
-        let matched = self
-            .keys
-            .iter()
-            .fold(false, |matched, key| matched | constant_time_eq(key, token));
+        let matched = self.keys.iter().fold(false, |matched, key| {
+            matched | constant_time_eq(key.as_bytes(), token)
+        });
         if matched {
             Ok(())
         } else {
@@ -176,6 +181,12 @@ mod tests {
         assert!(!constant_time_eq(b"\0", b""));
         assert!(constant_time_eq(b"", b""));
         assert!(constant_time_eq(b"same", b"same"));
+    }
+
+    #[test]
+    fn the_first_key_is_the_first_listed() {
+        assert_eq!(ApiKeys::parse(" , k1, k2").first(), Some("k1"));
+        assert_eq!(ApiKeys::parse("").first(), None);
     }
 
     #[test]
