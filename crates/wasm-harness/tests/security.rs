@@ -4,6 +4,7 @@
 //! empty (its default) is the open API `tests/app.rs` checks.
 
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use wasm_harness::{App, Settings};
 
@@ -15,27 +16,53 @@ const KEYS: [&str; 2] = ["first-key-7Qx", "second-key-Zr2"];
 fn app_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
-        let settings = Settings {
-            environment: vec![(
-                "SPIN_VARIABLE_API_KEYS".into(),
-                format!(" {} ,, {} ", KEYS[0], KEYS[1]),
-            )],
-            ..Settings::default()
-        };
         let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spin.toml");
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().unwrap();
-            runtime.block_on(async {
-                let app = App::load_with_settings(manifest.as_ref(), &settings)
-                    .expect("the built app loads");
-                let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
-                sender.send(server.url()).unwrap();
-                std::future::pending::<()>().await;
-            });
-        });
-        receiver.recv().expect("the app starts")
+        serve(manifest.into(), &format!(" {} ,, {} ", KEYS[0], KEYS[1]))
     })
+}
+
+/// Serves the app of `manifest` with `SPIN_VARIABLE_API_KEYS=<keys>`; its URL.
+fn serve(manifest: PathBuf, keys: &str) -> String {
+    let settings = Settings {
+        environment: vec![("SPIN_VARIABLE_API_KEYS".into(), keys.into())],
+        ..Settings::default()
+    };
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let app = App::load_with_settings(&manifest, &settings).expect("the built app loads");
+            let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+            sender.send(server.url()).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    receiver.recv().expect("the app starts")
+}
+
+/// The line of spin.toml that gives the gateway the variable.
+const GATEWAY_BINDING: &str = "api_keys = \"{{ api_keys }}\"\n";
+
+/// spin.toml without [`GATEWAY_BINDING`], written elsewhere (its sources
+/// made absolute): a gateway that cannot read the keys.
+fn manifest_without_the_binding() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap();
+    let manifest = std::fs::read_to_string(repo.join("spin.toml")).unwrap();
+    assert!(
+        manifest.contains(GATEWAY_BINDING),
+        "spin.toml gives the gateway the keys"
+    );
+    let manifest = manifest
+        .replace(GATEWAY_BINDING, "")
+        .replace("source = \"", &format!("source = \"{}/", repo.display()));
+    let dir = std::env::temp_dir().join(format!("car-ml-no-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("spin.toml");
+    std::fs::write(&path, manifest).unwrap();
+    path
 }
 
 /// An answer: its status, headers and body.
@@ -258,4 +285,26 @@ fn every_json_answer_is_marked_nosniff_and_not_cached() {
         );
         assert_eq!(reply.header("cache-control"), Some("no-store"), "{reply:?}");
     }
+}
+
+#[test]
+fn a_gateway_not_given_the_variable_refuses_rather_than_serve_an_open_api() {
+    let url = serve(manifest_without_the_binding(), KEYS[0]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(format!("{url}/api/car-value"))
+        .header("authorization", bearer(KEYS[0]))
+        .send(car().to_string())
+        .expect("the app answers");
+    assert_eq!(response.status().as_u16(), 500);
+    let body: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "api_keys_unavailable", "{body}");
+    let health = agent
+        .get(format!("{url}/health"))
+        .call()
+        .expect("the app answers");
+    assert_eq!(health.status().as_u16(), 200);
 }
