@@ -12,7 +12,7 @@ globalThis.__k6 = {
   http: { request: (method, url, body, params) => { sent.push({ method, url, body, params }); return { status: 200 }; } },
   check: () => true,
 };
-globalThis.__ENV = { TARGET: 'http://gateway.example/', VUS: '7' };
+globalThis.__ENV = { TARGET: 'http://gateway.example/', VUS: '7', ...JSON.parse(process.env.K6_EXTRA_ENV || '{}') };
 globalThis.open = (p) => readFileSync(p.endsWith('requests.json') ? requestsFile : p, 'utf8');
 
 let src = readFileSync(script, 'utf8');

@@ -4,6 +4,7 @@ Playwright: the fixtures of the browser tests."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import urllib.error
@@ -35,9 +36,9 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
-def base_url():
-    """The app (`spin.toml`, built by `make build`) on a free local port."""
+def serve(environment: dict[str, str] | None = None):
+    """Runs the app (`spin.toml`, built by `make build`) on a free local port
+    with `environment` added to this process's; yields its URL."""
     if not HARNESS.is_file():
         pytest.fail(f"{HARNESS} is missing: run `cargo test --no-run`")
     server = subprocess.Popen(
@@ -45,6 +46,7 @@ def base_url():
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, **(environment or {})},
     )
     try:
         line = server.stdout.readline()
@@ -55,6 +57,21 @@ def base_url():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """The app, open (no API keys set)."""
+    yield from serve()
+
+
+API_KEY = "page-key-4Kd"
+
+
+@pytest.fixture(scope="session")
+def keyed_url():
+    """The app with the Spin variable `api_keys` set to [`API_KEY`]."""
+    yield from serve({"SPIN_VARIABLE_API_KEYS": API_KEY})
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from conftest import DESKTOP, PHONE, SCREENSHOTS, call_api
+from conftest import API_KEY, DESKTOP, PHONE, SCREENSHOTS, call_api
 
 CAR = {"year": 2016, "mileage": 60000, "model": "c-class", "condition": "excellent", "type": "sedan"}
 REVIEW = "Smooth and quiet, but the brakes squeal and the dealer was terrible."
@@ -290,3 +290,27 @@ def test_screenshots_at_phone_and_desktop_widths(page):
             assert path.stat().st_size > 10_000
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{name}: the page scrolls sideways ({width}px)"
+
+
+def test_behind_keys_the_page_asks_for_one_and_sends_it(browser_context, keyed_url):
+    tab = browser_context.new_page()
+    sent = []
+    tab.on("request", lambda request: sent.append(request.headers.get("authorization")))
+    tab.goto(keyed_url + "/")
+    fill(tab, CAR, REVIEW)
+    tab.get_by_role("button", name="Estimate and analyse").click()
+
+    key = tab.get_by_label("API key", exact=True)
+    expect(key).to_be_focused()
+    expect(tab.locator("#key-message")).to_have_text("This API needs a key. Enter yours.")
+    key.fill("wrong-key")
+    tab.get_by_role("button", name="Use this key").click()
+    expect(tab.locator("#key-message")).to_have_text("That key was not accepted. Enter another.")
+    key.fill(API_KEY)
+    tab.get_by_role("button", name="Use this key").click()
+
+    wait_for_answer(tab)
+    expect(tab.locator("#key-form")).to_be_hidden()
+    assert f"Bearer {API_KEY}" in sent
+    assert tab.evaluate("sessionStorage.getItem('car-ml-api-key')") == API_KEY
+    tab.close()

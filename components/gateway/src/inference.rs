@@ -21,8 +21,13 @@ pub async fn handle(request: IncomingRequest, route: Result<Route, ProtocolError
     };
     match answer {
         Ok(body) => http_json::response_with_allow(200, None, body),
-        Err(failure) => http_json::response_with_allow(failure.status, failure.allow, failure.body()),
+        Err(failure) => error(failure),
     }
+}
+
+/// The response for `failure`, as `{"error": "..."}`.
+pub fn error(failure: ProtocolError) -> Response {
+    http_json::response_with_allow(failure.status, failure.allow, failure.body())
 }
 
 fn get(route: Route) -> Result<Vec<u8>, ProtocolError> {

@@ -7,6 +7,8 @@
 use api::car_value::{Car, Valuation};
 use api::sentiment::Analysis;
 use api::{ApiError, CarAnalysis, CarAnalysisRequest, Health, Models, ReviewRequest};
+use api_keys::ApiKeys;
+use inference_protocol::{ProtocolError, Route};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
@@ -45,7 +47,16 @@ use ml::sentiment::analyzer;
 #[http_component]
 async fn handle(request: IncomingRequest) -> Response {
     let path = http_json::path(&request);
-    if let Some(route) = inference_protocol::route(&path) {
+    let protocol_route = inference_protocol::route(&path);
+    if needs_key(&path, protocol_route.as_ref())
+        && let Err(failure) = check_key(&request)
+    {
+        return match protocol_route {
+            Some(_) => inference::error(failure.into()),
+            None => http_json::error(failure),
+        };
+    }
+    if let Some(route) = protocol_route {
         return inference::handle(request, route).await;
     }
     // Each answered prediction is one payload-log line (docs/OPERATING.md).
@@ -63,6 +74,34 @@ async fn handle(request: IncomingRequest) -> Response {
         }
         path => http_json::error(ApiError::not_found(path)),
     }
+}
+
+/// Whether `path` needs an API key: the JSON API, and the protocol's model
+/// metadata and inference. Health, readiness and server metadata stay open
+/// for probes, as do `/health` and `/openapi.json`.
+fn needs_key(path: &str, protocol_route: Option<&Result<Route, ProtocolError>>) -> bool {
+    match protocol_route {
+        Some(Ok(Route::Model(_) | Route::Infer(_))) => true,
+        Some(_) => false,
+        None => path.starts_with("/api/"),
+    }
+}
+
+/// Accepts the request when it carries one of the keys the Spin variable
+/// `api_keys` lists, or when that lists none. A gateway whose manifest does
+/// not give it the variable refuses rather than serve an open API.
+fn check_key(request: &IncomingRequest) -> Result<(), ApiError> {
+    let keys = spin_sdk::variables::get("api_keys").map_err(|failure| {
+        ApiError::new(
+            500,
+            "api_keys_unavailable",
+            format!("the API keys could not be read: {failure}"),
+        )
+    })?;
+    let authorization = request.headers().get("authorization");
+    ApiKeys::parse(&keys)
+        .check(authorization.first().map(Vec::as_slice))
+        .map_err(|refusal| ApiError::unauthorized(refusal.message()))
 }
 
 fn models() -> Models {

@@ -19,28 +19,71 @@ class ApiError extends Error {
  * API key, say), add them to `headers` in this one place.
  */
 async function api(method, path, body) {
-  const headers = { accept: "application/json" };
-  const init = { method, headers };
-  if (body !== undefined) {
-    headers["content-type"] = "application/json";
-    init.body = JSON.stringify(body);
+  for (;;) {
+    const headers = { accept: "application/json" };
+    const key = sessionStorage.getItem(KEY_STORAGE);
+    if (key) headers.authorization = `Bearer ${key}`;
+    const init = { method, headers };
+    if (body !== undefined) {
+      headers["content-type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, init);
+    if (response.status === 401) {
+      // The API is behind keys: ask for one, then send the request again.
+      sessionStorage.removeItem(KEY_STORAGE);
+      await askForKey(key ? "That key was not accepted. Enter another." : "This API needs a key. Enter yours.");
+      continue;
+    }
+    let answer = null;
+    try {
+      answer = await response.json();
+    } catch {
+      // Not JSON: reported below by status.
+    }
+    if (!response.ok) {
+      const error = answer && answer.error;
+      throw new ApiError(
+        response.status,
+        error ? error.code : "http_" + response.status,
+        error ? error.message : `the API answered ${response.status} ${response.statusText}`,
+      );
+    }
+    return answer;
   }
-  const response = await fetch(path, init);
-  let answer = null;
-  try {
-    answer = await response.json();
-  } catch {
-    // Not JSON: reported below by status.
-  }
-  if (!response.ok) {
-    const error = answer && answer.error;
-    throw new ApiError(
-      response.status,
-      error ? error.code : "http_" + response.status,
-      error ? error.message : `the API answered ${response.status} ${response.statusText}`,
-    );
-  }
-  return answer;
+}
+
+// API keys: kept for this tab only (sessionStorage), asked for when the API
+// answers 401. Requests waiting at the same time share one question.
+
+const KEY_STORAGE = "car-ml-api-key";
+let keyAsked = null;
+
+function askForKey(message) {
+  if (keyAsked) return keyAsked;
+  keyAsked = new Promise((resolve) => {
+    const form = $("key-form");
+    const input = $("field-api-key");
+    $("key-message").textContent = message;
+    form.hidden = false;
+    input.focus();
+    form.addEventListener("submit", function kept(event) {
+      event.preventDefault();
+      const entered = input.value.trim();
+      if (!entered) {
+        $("key-message").textContent = "Enter a key.";
+        input.focus();
+        return;
+      }
+      sessionStorage.setItem(KEY_STORAGE, entered);
+      input.value = "";
+      form.hidden = true;
+      form.removeEventListener("submit", kept);
+      keyAsked = null;
+      resolve();
+    });
+  });
+  return keyAsked;
 }
 
 const $ = (id) => document.getElementById(id);

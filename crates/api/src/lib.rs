@@ -118,6 +118,12 @@ impl ApiError {
         Self::new(422, code, message)
     }
 
+    /// 401 for a request without a valid API key (the `api-keys` crate
+    /// says why, in `message`).
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(401, "unauthorized", message)
+    }
+
     /// 404 for a path no route serves.
     pub fn not_found(path: &str) -> Self {
         Self::new(404, "not_found", format!("no route for {path}"))

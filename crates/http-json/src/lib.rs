@@ -26,14 +26,24 @@ pub fn response_with_allow(status: u16, allow: Option<&str>, body: Vec<u8>) -> R
     response
 }
 
+/// Every JSON answer: its type and length, and headers that keep browsers
+/// from reading it as anything but JSON and caches from keeping it (answers
+/// may be behind an API key). A 401 carries the bearer challenge RFC 9110
+/// requires of it.
 fn response(status: u16, body: Vec<u8>) -> Response {
-    Response::builder()
+    let mut response = Response::builder()
         .status(status)
         .header("content-type", "application/json")
         // A declared length spares clients (and the host) a chunked body.
         .header("content-length", body.len().to_string())
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-store")
         .body(body)
-        .build()
+        .build();
+    if status == 401 {
+        response.set_header("www-authenticate", "Bearer");
+    }
+    response
 }
 
 /// The request's path, without its query.

@@ -130,9 +130,32 @@ pub fn judge(check: &Check, status: u16, body: &str) -> Result<(), String> {
     }
 }
 
+/// The Secret the gateway's SpinApp reads the Spin variable `api_keys` from
+/// (k8s/base/gateway.yaml).
+const API_KEYS_SECRET: &str = "car-ml-api-keys";
+
+/// The first API key of the Secret, when it exists and lists one, so the
+/// smoke test calls the API as a client does. It is never printed.
+fn api_key(kubectl: &Kubectl, namespace: &str) -> Result<Option<String>, String> {
+    let keys = kubectl
+        .output([
+            "get",
+            "secret",
+            API_KEYS_SECRET,
+            "-n",
+            namespace,
+            "--ignore-not-found",
+            "-o",
+            r#"go-template={{with .data}}{{with index . "api_keys"}}{{base64decode .}}{{end}}{{end}}"#,
+        ])
+        .map_err(|error| format!("could not read the API keys' Secret: {error:#}"))?;
+    Ok(api_keys::ApiKeys::parse(&keys).first().map(str::to_owned))
+}
+
 /// Runs every check through a port-forward per Service; the first failure is
 /// the error, in words a user can act on.
 pub fn run(kubectl: &Kubectl, namespace: &str) -> Result<(), String> {
+    let key = api_key(kubectl, namespace)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(30)))
@@ -146,10 +169,14 @@ pub fn run(kubectl: &Kubectl, namespace: &str) -> Result<(), String> {
             .map_err(|error| format!("{error:#}"))?;
         for check in CHECKS.iter().filter(|check| check.service == service) {
             let url = format!("http://127.0.0.1:{}{}", forward.port, check.path);
-            let request = ureq::http::Request::builder()
+            let mut request = ureq::http::Request::builder()
                 .method(check.method)
                 .uri(&url)
-                .header("content-type", "application/json")
+                .header("content-type", "application/json");
+            if let Some(key) = &key {
+                request = request.header("authorization", format!("Bearer {key}"));
+            }
+            let request = request
                 .body(check.body.unwrap_or_default().as_bytes().to_vec())
                 .expect("a smoke request is valid");
             let mut response = agent.run(request).map_err(|error| {

@@ -3,12 +3,15 @@
 //   TARGET     base URL of the gateway Service
 //   VUS        concurrent virtual users at the plateau
 //   RAMP_UP, HOLD, RAMP_DOWN   k6 durations of the three stages
+// and from the Secret car-ml-api-keys:
+//   API_KEYS   the app's API keys, comma-separated; the first is sent
 // The requests are in requests.json beside this file.
 import http from 'k6/http';
 import { check } from 'k6';
 
 const TARGET = (__ENV.TARGET || 'http://gateway.car-ml.svc.cluster.local').replace(/\/+$/, '');
 const VUS = parseInt(__ENV.VUS || '10', 10);
+const API_KEY = (__ENV.API_KEYS || '').split(',').map((key) => key.trim()).find((key) => key !== '');
 const REQUESTS = JSON.parse(open('./requests.json')).requests;
 const TOTAL_WEIGHT = REQUESTS.reduce((sum, r) => sum + (r.weight || 1), 0);
 
@@ -52,6 +55,7 @@ function pick() {
 export default function () {
   const r = pick();
   const params = { tags: { endpoint: r.name }, headers: {} };
+  if (API_KEY) params.headers.Authorization = `Bearer ${API_KEY}`;
   let body = null;
   if (r.body !== undefined) {
     body = JSON.stringify(r.body);

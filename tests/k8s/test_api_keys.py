@@ -1,0 +1,61 @@
+"""Both environments serve the API behind keys: the gateway's SpinApp takes
+the Spin variable `api_keys` from a Secret, never a literal in the manifests."""
+
+import json
+import os
+import shutil
+import subprocess
+import tomllib
+
+import pytest
+
+from conftest import APP_OVERLAYS, HERE, LOADTEST_OVERLAYS, REPO, find, one, rendered
+
+LOADTEST_BASE = REPO / "k8s/loadtest/base"
+
+SECRET = {"name": "car-ml-api-keys", "key": "api_keys"}
+
+
+@pytest.mark.parametrize("env", sorted(APP_OVERLAYS))
+def test_the_gateway_takes_api_keys_from_a_secret(env):
+    gateway = one(rendered(APP_OVERLAYS[env]), "SpinApp", "gateway")
+    (binding,) = [v for v in gateway["spec"].get("variables", []) if v["name"] == "api_keys"]
+    assert "value" not in binding, "a key must not be written into the manifests"
+    assert binding["valueFrom"] == {"secretKeyRef": SECRET}
+
+
+@pytest.mark.parametrize("env", sorted(APP_OVERLAYS))
+def test_no_manifest_holds_a_secret_or_gives_the_models_the_keys(env):
+    docs = rendered(APP_OVERLAYS[env])
+    assert find(docs, "Secret") == []
+    for name in ("car-value", "sentiment"):
+        names = [v["name"] for v in one(docs, "SpinApp", name)["spec"].get("variables", [])]
+        assert "api_keys" not in names, name
+
+
+def test_the_variable_is_a_secret_of_the_app_read_only_by_the_gateway():
+    manifest = tomllib.loads((REPO / "spin.toml").read_text())
+    assert manifest["variables"]["api_keys"] == {"default": "", "secret": True}
+    readers = [c for c, spec in manifest["component"].items() if "api_keys" in spec.get("variables", {})]
+    assert readers == ["gateway"]
+
+
+@pytest.mark.parametrize("env", sorted(LOADTEST_OVERLAYS))
+def test_the_load_test_takes_the_keys_from_the_same_secret(env):
+    job = one(rendered(LOADTEST_OVERLAYS[env]), "Job", "car-ml-loadtest")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    (binding,) = [e for e in container["env"] if e["name"] == "API_KEYS"]
+    assert binding["valueFrom"]["secretKeyRef"] == {**SECRET, "optional": True}
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_load_test_sends_the_first_key_as_a_bearer_token():
+    script = LOADTEST_BASE / "loadtest.js"
+    proc = subprocess.run(
+        ["node", str(HERE / "k6_harness.mjs"), str(script), str(LOADTEST_BASE / "requests.json")],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "K6_EXTRA_ENV": json.dumps({"API_KEYS": " , first-key, second-key"})},
+    )
+    assert proc.returncode == 0, proc.stderr
+    sent = json.loads(proc.stdout)["requests"]
+    assert {s["params"]["headers"].get("Authorization") for s in sent} == {"Bearer first-key"}
