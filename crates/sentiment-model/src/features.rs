@@ -176,15 +176,18 @@ fn tokens(text: &str) -> Vec<Option<String>> {
     out
 }
 
-/// The features of `text`: its unigrams and bigrams (rule 5), sorted and
-/// without repeats.
+/// The features of `text`: its unigrams and bigrams (rule 5), and the class
+/// of each negated word VADER rates, sorted and without repeats.
 ///
 /// ```
 /// use sentiment_model::features::terms;
 ///
 /// assert_eq!(
 ///     terms("Isn't good!"),
-///     ["!", "is", "is not", "not", "not not_good", "not_good", "not_good !"]
+///     [
+///         "!", "is", "is not", "not", "not not_good", "not_(positive word)", "not_good",
+///         "not_good !"
+///     ]
 /// );
 /// ```
 pub fn terms(text: &str) -> Vec<String> {
