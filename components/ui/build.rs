@@ -79,7 +79,9 @@ impl Asset {
 /// browsers may keep it for a year.
 fn fingerprinted(dir: &Path, name: &str, content_type: &'static str) -> Asset {
     let body = read(&dir.join(name));
-    let (stem, extension) = name.rsplit_once('.').expect("asset names have an extension");
+    let (stem, extension) = name
+        .rsplit_once('.')
+        .expect("asset names have an extension");
     Asset {
         path: format!("/ui/{stem}.{:08x}.{extension}", fnv1a(&body) as u32),
         content_type,
@@ -114,7 +116,10 @@ fn main() {
         assert!(page.contains(placeholder), "index.html lacks {placeholder}");
         page.replace(placeholder, &value)
     });
-    assert!(!page.contains("{{"), "index.html has an unknown placeholder");
+    assert!(
+        !page.contains("{{"),
+        "index.html has an unknown placeholder"
+    );
     let index = Asset {
         path: "/".to_owned(),
         content_type: "text/html; charset=utf-8",
@@ -123,7 +128,8 @@ fn main() {
         body: page.into_bytes(),
     };
 
-    let mut table = String::from("/// Every file the component serves.\nconst ASSETS: &[Asset] = &[\n");
+    let mut table =
+        String::from("/// Every file the component serves.\nconst ASSETS: &[Asset] = &[\n");
     for (number, asset) in [index, css, js].into_iter().enumerate() {
         let file = out_dir.join(format!("asset-{number}"));
         std::fs::write(&file, &asset.body).unwrap();

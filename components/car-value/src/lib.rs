@@ -33,7 +33,9 @@ impl exports::ml::car_value::estimator::Guest for Estimator {
     }
 
     fn estimate_batch(cars: Vec<Car>) -> Vec<Result<Valuation, Error>> {
-        cars.into_iter().map(car_value_model::api::estimate).collect()
+        cars.into_iter()
+            .map(car_value_model::api::estimate)
+            .collect()
     }
 
     fn model() -> ModelInfo {

@@ -93,7 +93,10 @@ impl std::fmt::Display for Error {
                 write!(f, "year must be between {min} and {max}")
             }
             Error::MileageOutOfRange(MileageBounds { min, max }) => {
-                write!(f, "mileage must be a number of miles between {min} and {max}")
+                write!(
+                    f,
+                    "mileage must be a number of miles between {min} and {max}"
+                )
             }
             Error::UnknownValue(unknown) => write!(
                 f,

@@ -244,8 +244,9 @@ mod tests {
 
     #[test]
     fn invalid_utf8_skipped_by_the_parser_is_still_a_400() {
-        let error = parse_json::<car_value::Car>(b"{\"year\": 2018, \"mileage\": 1, \"x\": \"\xff\"}")
-            .unwrap_err();
+        let error =
+            parse_json::<car_value::Car>(b"{\"year\": 2018, \"mileage\": 1, \"x\": \"\xff\"}")
+                .unwrap_err();
         assert_eq!((error.status(), error.code()), (400, "invalid_json"));
     }
 

@@ -75,9 +75,8 @@ pub fn respond(
     answers: Vec<Result<Valuation, Error>>,
 ) -> Result<InferResponse, ProtocolError> {
     let valuations = crate::rows(answers)?;
-    let column = |dollars: fn(&Valuation) -> u32| {
-        Data::Uint32(valuations.iter().map(dollars).collect())
-    };
+    let column =
+        |dollars: fn(&Valuation) -> u32| Data::Uint32(valuations.iter().map(dollars).collect());
     let outputs = vec![
         Output::new(&OUTPUTS[0], column(|v| v.value_usd)),
         Output::new(&OUTPUTS[1], column(|v| v.low_usd)),
@@ -104,7 +103,10 @@ mod tests {
         ])))
         .unwrap();
         assert_eq!(cars.len(), 2);
-        assert_eq!((cars[0].year, cars[0].mileage, &cars[0].body_type), (2018, 45000.0, &None));
+        assert_eq!(
+            (cars[0].year, cars[0].mileage, &cars[0].body_type),
+            (2018, 45000.0, &None)
+        );
         assert_eq!(cars[1].body_type.as_deref(), Some("sedan"));
         assert_eq!(cars[1].mileage, 60000.5);
     }
@@ -129,7 +131,10 @@ mod tests {
             {"name": "year", "shape": [2], "datatype": "INT32", "data": [2018, 2017]},
             {"name": "mileage", "shape": [1], "datatype": "FP64", "data": [1]},
         ]));
-        assert_eq!(message, "input `mileage` has 1 rows where the other inputs have 2");
+        assert_eq!(
+            message,
+            "input `mileage` has 1 rows where the other inputs have 2"
+        );
     }
 
     #[test]
@@ -159,7 +164,10 @@ mod tests {
 
     #[test]
     fn the_first_refused_row_is_named() {
-        let year = Error::YearOutOfRange(api::car_value::YearBounds { min: 1995, max: 2022 });
+        let year = Error::YearOutOfRange(api::car_value::YearBounds {
+            min: 1995,
+            max: 2022,
+        });
         let ok = Valuation {
             value_usd: 1,
             low_usd: 1,

@@ -95,7 +95,10 @@ mod tests {
             ("/v2", Route::Server),
             ("/v2/health/live", Route::Live),
             ("/v2/health/ready", Route::Ready),
-            ("/v2/models/car-value", Route::Model(target(Model::CarValue, None))),
+            (
+                "/v2/models/car-value",
+                Route::Model(target(Model::CarValue, None)),
+            ),
             (
                 "/v2/models/sentiment/ready",
                 Route::ModelReady(target(Model::Sentiment, None)),
@@ -121,12 +124,20 @@ mod tests {
     fn an_unknown_model_is_a_404_listing_the_models() {
         let error = route("/v2/models/gpt/infer").unwrap().unwrap_err();
         assert_eq!(error.status, 404);
-        assert_eq!(error.message, "no model `gpt`; models: car-value, sentiment");
+        assert_eq!(
+            error.message,
+            "no model `gpt`; models: car-value, sentiment"
+        );
     }
 
     #[test]
     fn an_unknown_path_under_v2_is_a_404() {
-        for path in ["/v2/", "/v2/health", "/v2/models", "/v2/models/car-value/explain"] {
+        for path in [
+            "/v2/",
+            "/v2/health",
+            "/v2/models",
+            "/v2/models/car-value/explain",
+        ] {
             assert_eq!(route(path).unwrap().unwrap_err().status, 404, "{path}");
         }
     }

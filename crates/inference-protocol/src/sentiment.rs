@@ -24,9 +24,11 @@ pub const OUTPUTS: &[Tensor] = &[
 
 /// The request's rows as reviews, in order.
 pub fn reviews(request: &InferRequest) -> Result<Vec<String>, ProtocolError> {
-    request.batch(Model::Sentiment)?.required("review", "a string", |value| {
-        value.as_str().map(str::to_owned)
-    })
+    request
+        .batch(Model::Sentiment)?
+        .required("review", "a string", |value| {
+            value.as_str().map(str::to_owned)
+        })
 }
 
 /// The answer to `request`: the model's `answers` for its rows as tensors,
@@ -40,9 +42,17 @@ pub fn respond(
     let outputs = vec![
         Output::new(
             &OUTPUTS[0],
-            Data::Bytes(analyses.iter().map(|a| a.label.as_str().to_owned()).collect()),
+            Data::Bytes(
+                analyses
+                    .iter()
+                    .map(|a| a.label.as_str().to_owned())
+                    .collect(),
+            ),
         ),
-        Output::new(&OUTPUTS[1], Data::Fp64(analyses.iter().map(|a| a.score).collect())),
+        Output::new(
+            &OUTPUTS[1],
+            Data::Fp64(analyses.iter().map(|a| a.score).collect()),
+        ),
         Output::new(
             &OUTPUTS[2],
             Data::Fp64(analyses.iter().map(|a| a.confidence).collect()),
@@ -82,7 +92,10 @@ mod tests {
     #[test]
     fn the_answers_are_columns_in_row_order() {
         let request = request(json!({"id": "7", "inputs": []}));
-        let answers = vec![Ok(analysis(Label::Positive, 0.8)), Ok(analysis(Label::Negative, -0.6))];
+        let answers = vec![
+            Ok(analysis(Label::Positive, 0.8)),
+            Ok(analysis(Label::Negative, -0.6)),
+        ];
         let response = respond(&request, "v".into(), answers).unwrap();
         assert_eq!(
             serde_json::to_value(&response).unwrap(),
@@ -102,14 +115,24 @@ mod tests {
         assert_eq!(response.outputs.len(), 1);
         assert_eq!(response.outputs[0].name, "score");
         let unknown = request(json!({"inputs": [], "outputs": [{"name": "mood"}]}));
-        assert_eq!(respond(&unknown, "v".into(), answers()).unwrap_err().status, 400);
+        assert_eq!(
+            respond(&unknown, "v".into(), answers()).unwrap_err().status,
+            400
+        );
     }
 
     #[test]
     fn a_body_that_is_not_an_inference_request_is_a_400() {
         let error = InferRequest::parse(b"{\"inputs\": 5}").unwrap_err();
         assert_eq!(error.status, 400);
-        assert!(error.message.starts_with("invalid inference request: "), "{}", error.message);
-        assert_eq!(error.body(), format!("{{\"error\":{:?}}}", error.message).into_bytes());
+        assert!(
+            error.message.starts_with("invalid inference request: "),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            error.body(),
+            format!("{{\"error\":{:?}}}", error.message).into_bytes()
+        );
     }
 }

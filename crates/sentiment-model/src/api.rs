@@ -165,7 +165,11 @@ mod tests {
 
     #[test]
     fn vader_answers_its_compound_score_and_label() {
-        for review in ["Great car!", "The engine died after a week.", "It is a car."] {
+        for review in [
+            "Great car!",
+            "The engine died after a week.",
+            "It is a car.",
+        ] {
             let scores = crate::polarity_scores(review);
             let analysis = vader::analyze(review).unwrap();
             assert_eq!(analysis.score, scores.compound, "{review}");
@@ -183,7 +187,10 @@ mod tests {
         let analysis = vader::analyze("Great car, but the seats are awful!!").unwrap();
         let total: f64 = analysis.explanation.iter().map(|term| term.weight).sum();
         assert!((total - analysis.score).abs() < 1e-3, "{analysis:?}");
-        assert_eq!(analysis.confidence, round4((1.0 + analysis.score.abs()) / 2.0));
+        assert_eq!(
+            analysis.confidence,
+            round4((1.0 + analysis.score.abs()) / 2.0)
+        );
     }
 
     #[test]
@@ -195,7 +202,10 @@ mod tests {
     fn vaders_metrics_are_its_held_out_figures() {
         let info = vader::model();
         let accuracy = info.metrics.iter().find(|m| m.name == "accuracy").unwrap();
-        let expected = crate::METRICS.iter().find(|m| m.0 == "vader_accuracy").unwrap();
+        let expected = crate::METRICS
+            .iter()
+            .find(|m| m.0 == "vader_accuracy")
+            .unwrap();
         assert_eq!(accuracy.value, expected.1);
         assert_eq!(info.version, vader::MODEL_VERSION);
     }

@@ -309,7 +309,11 @@ mod tests {
         let types: Vec<&str> = image.layers.iter().map(|layer| layer.media_type).collect();
         let components = manifest().component.len();
         assert_eq!(types.len(), components + 1);
-        assert!(types[..components].iter().all(|t| *t == WASM_LAYER_MEDIA_TYPE));
+        assert!(
+            types[..components]
+                .iter()
+                .all(|t| *t == WASM_LAYER_MEDIA_TYPE)
+        );
         assert_eq!(types[components], SPIN_APPLICATION_MEDIA_TYPE);
         let manifest: Value = serde_json::from_slice(&image.manifest).unwrap();
         assert_eq!(manifest["mediaType"], OCI_MANIFEST_MEDIA_TYPE);
@@ -323,7 +327,10 @@ mod tests {
             "0.1.0"
         );
         let last = image.layers.len() - 1;
-        assert_eq!(manifest["layers"][last]["digest"], image.layers[last].digest());
+        assert_eq!(
+            manifest["layers"][last]["digest"],
+            image.layers[last].digest()
+        );
     }
 
     #[test]

@@ -103,7 +103,10 @@ mod tests {
         ];
         assert_eq!(
             gated(&imports),
-            ["wasi:cli/environment@0.2.3", "wasi:filesystem/preopens@0.2.12"]
+            [
+                "wasi:cli/environment@0.2.3",
+                "wasi:filesystem/preopens@0.2.12"
+            ]
         );
     }
 

@@ -165,13 +165,19 @@ fn engine(reset: MemoryReset) -> Result<Engine> {
     pooling
         .total_component_instances(spin_setting("SPIN_WASMTIME_INSTANCE_COUNT", max_instances)?)
         .total_memories(spin_setting("SPIN_WASMTIME_TOTAL_MEMORIES", max_instances)?)
-        .total_tables(spin_setting("SPIN_WASMTIME_TOTAL_TABLES", 2 * max_instances)?)
+        .total_tables(spin_setting(
+            "SPIN_WASMTIME_TOTAL_TABLES",
+            2 * max_instances,
+        )?)
         .total_stacks(spin_setting("SPIN_WASMTIME_TOTAL_STACKS", max_instances)?)
         .total_core_instances(spin_setting(
             "SPIN_WASMTIME_TOTAL_CORE_INSTANCES",
             4 * max_instances,
         )?)
-        .table_elements(spin_setting("SPIN_WASMTIME_INSTANCE_TABLE_ELEMENTS", 100_000)?)
+        .table_elements(spin_setting(
+            "SPIN_WASMTIME_INSTANCE_TABLE_ELEMENTS",
+            100_000,
+        )?)
         .max_component_instance_size(spin_setting("SPIN_WASMTIME_INSTANCE_SIZE", 10 * MB)? as usize)
         .max_core_instance_size(spin_setting("SPIN_WASMTIME_CORE_INSTANCE_SIZE", 10 * MB)? as usize)
         .max_core_instances_per_component(spin_setting("SPIN_WASMTIME_CORE_INSTANCE_COUNT", 200)?)
@@ -180,9 +186,10 @@ fn engine(reset: MemoryReset) -> Result<Engine> {
         .max_tables_per_module(spin_setting("SPIN_WASMTIME_MAX_TABLES_PER_MODULE", 2)?)
         .max_memories_per_module(spin_setting("SPIN_WASMTIME_MAX_MEMORIES_PER_MODULE", 2)?)
         .max_memory_size(4 << 30)
-        .linear_memory_keep_resident(
-            spin_setting("SPIN_WASMTIME_LINEAR_MEMORY_KEEP_RESIDENT", 2 * MB)? as usize,
-        )
+        .linear_memory_keep_resident(spin_setting(
+            "SPIN_WASMTIME_LINEAR_MEMORY_KEEP_RESIDENT",
+            2 * MB,
+        )? as usize)
         .table_keep_resident(spin_setting("SPIN_WASMTIME_TABLE_KEEP_RESIDENT", MB / 2)? as usize)
         .pagemap_scan(match reset {
             MemoryReset::Spin => wasmtime::Enabled::No,

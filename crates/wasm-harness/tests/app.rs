@@ -44,7 +44,8 @@ const EXCHANGES: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/api-exchanges.jso
 fn record(method: &str, path: &str, request: Option<Value>, status: u16, answer: &Value) {
     use std::io::Write;
     static FILE: OnceLock<std::sync::Mutex<std::fs::File>> = OnceLock::new();
-    let file = FILE.get_or_init(|| std::sync::Mutex::new(std::fs::File::create(EXCHANGES).unwrap()));
+    let file =
+        FILE.get_or_init(|| std::sync::Mutex::new(std::fs::File::create(EXCHANGES).unwrap()));
     let exchange = json!({
         "method": method, "path": path, "request": request, "status": status, "answer": answer,
     });
@@ -716,7 +717,11 @@ fn the_openapi_document_is_served_as_built() {
 
 #[test]
 fn an_inference_batch_answers_each_row_as_the_json_api_does() {
-    let reviews = ["Great car!", "The engine died after a week.", "It is a car."];
+    let reviews = [
+        "Great car!",
+        "The engine died after a week.",
+        "It is a car.",
+    ];
     let reply = post(
         "/v2/models/sentiment/infer",
         json!({"inputs": [{"name": "review", "shape": [3], "datatype": "BYTES", "data": reviews}]}),
@@ -727,7 +732,11 @@ fn an_inference_batch_answers_each_row_as_the_json_api_does() {
     for (index, output) in ["label", "score", "confidence"].into_iter().enumerate() {
         let column: Vec<&Value> = expected.iter().map(|e| &e[output]).collect();
         assert_eq!(reply.body["outputs"][index]["name"], output);
-        assert_eq!(reply.body["outputs"][index]["data"], json!(column), "{output}");
+        assert_eq!(
+            reply.body["outputs"][index]["data"],
+            json!(column),
+            "{output}"
+        );
     }
 }
 

@@ -51,7 +51,9 @@ fn every_component_is_served_or_can_be_composed_in_and_has_a_crate() {
         .collect();
     for id in manifest.component.keys() {
         if !served.contains(id.as_str()) {
-            let exports = compose::interfaces(&component_bytes(&manifest, id)).unwrap().exports;
+            let exports = compose::interfaces(&component_bytes(&manifest, id))
+                .unwrap()
+                .exports;
             assert!(
                 exports.iter().any(|e| depended_on.contains(e.as_str())),
                 "component `{id}` has no route and exports nothing a component depends on"

@@ -124,7 +124,10 @@ fn a_gateway_prediction_is_one_line_in_the_gateways_log_with_both_models() {
 #[test]
 fn each_models_own_route_logs_to_its_own_components_log_at_summary() {
     // A review of a length no other test sends, to find its line.
-    let review = format!("Quiet. {}", "a".repeat(3000 + (std::process::id() % 1000) as usize));
+    let review = format!(
+        "Quiet. {}",
+        "a".repeat(3000 + (std::process::id() % 1000) as usize)
+    );
     let chars = review.chars().count();
     let marker = format!("\"chars\":{chars}");
     assert_eq!(

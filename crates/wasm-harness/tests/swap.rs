@@ -19,7 +19,10 @@ const VADER: &str = r#""ml:sentiment/analyzer@0.3.0" = { component = "sentiment-
 fn vader_manifest() -> PathBuf {
     let repo = repo().canonicalize().unwrap();
     let manifest = std::fs::read_to_string(repo.join("spin.toml")).unwrap();
-    assert!(manifest.contains(TRAINED), "spin.toml composes the trained model");
+    assert!(
+        manifest.contains(TRAINED),
+        "spin.toml composes the trained model"
+    );
     let manifest = manifest
         .replace(TRAINED, VADER)
         .replace("source = \"", &format!("source = \"{}/", repo.display()));
@@ -48,11 +51,18 @@ fn serve(manifest: &Path, requests: &[(&str, &str, Value)]) -> Vec<(u16, Value)>
             let request = ureq::http::Request::builder()
                 .method(*method)
                 .uri(format!("{}{path}", server.url()))
-                .body(if body.is_null() { String::new() } else { body.to_string() })
+                .body(if body.is_null() {
+                    String::new()
+                } else {
+                    body.to_string()
+                })
                 .unwrap();
             let mut response = agent.run(request).unwrap();
             let text = response.body_mut().read_to_string().unwrap();
-            (response.status().as_u16(), serde_json::from_str(&text).unwrap())
+            (
+                response.status().as_u16(),
+                serde_json::from_str(&text).unwrap(),
+            )
         })
         .collect();
     drop(server);
@@ -72,7 +82,11 @@ fn requests() -> Vec<(&'static str, &'static str, Value)> {
             "/v2/models/sentiment/infer",
             json!({"inputs": [{"name": "review", "shape": [1], "datatype": "BYTES", "data": [REVIEW]}]}),
         ),
-        ("POST", "/api/car-value", json!({"year": 2018, "mileage": 45000})),
+        (
+            "POST",
+            "/api/car-value",
+            json!({"year": 2018, "mileage": 45000}),
+        ),
         ("POST", "/api/review-sentiment", json!({"review": " "})),
     ]
 }
@@ -81,7 +95,10 @@ fn requests() -> Vec<(&'static str, &'static str, Value)> {
 fn the_gateway_composed_with_vader_answers_vaders_analyses_and_version() {
     let vader = sentiment_model::api::vader::analyze(REVIEW).unwrap();
     let trained = sentiment_model::api::analyze(REVIEW).unwrap();
-    assert_ne!(vader.label, trained.label, "pick a review the two models disagree on");
+    assert_ne!(
+        vader.label, trained.label,
+        "pick a review the two models disagree on"
+    );
 
     let answers = serve(&vader_manifest(), &requests());
     let [analysis, models, metadata, infer, car_value, empty] = &answers[..] else {
@@ -89,9 +106,16 @@ fn the_gateway_composed_with_vader_answers_vaders_analyses_and_version() {
     };
     assert_eq!(analysis, &(200, serde_json::to_value(&vader).unwrap()));
     assert_eq!(models.1["models"][1]["version"], "vader-3.3.2");
-    assert_eq!(models.1["models"][1]["metrics"]["accuracy"], json!(
-        sentiment_model::METRICS.iter().find(|m| m.0 == "vader_accuracy").unwrap().1
-    ));
+    assert_eq!(
+        models.1["models"][1]["metrics"]["accuracy"],
+        json!(
+            sentiment_model::METRICS
+                .iter()
+                .find(|m| m.0 == "vader_accuracy")
+                .unwrap()
+                .1
+        )
+    );
     assert_eq!(metadata.1["versions"], json!(["vader-3.3.2"]));
     assert_eq!(infer.1["model_version"], "vader-3.3.2");
     assert_eq!(infer.1["outputs"][0]["data"], json!([vader.label]));
@@ -106,6 +130,12 @@ fn the_same_gateway_composed_with_the_trained_model_answers_the_trained_models()
     let answers = serve(&repo().join("spin.toml"), &requests());
     let trained = sentiment_model::api::analyze(REVIEW).unwrap();
     assert_eq!(answers[0], (200, serde_json::to_value(&trained).unwrap()));
-    assert_eq!(answers[1].1["models"][1]["version"], sentiment_model::MODEL_VERSION);
-    assert_eq!(answers[3].1["model_version"], sentiment_model::MODEL_VERSION);
+    assert_eq!(
+        answers[1].1["models"][1]["version"],
+        sentiment_model::MODEL_VERSION
+    );
+    assert_eq!(
+        answers[3].1["model_version"],
+        sentiment_model::MODEL_VERSION
+    );
 }

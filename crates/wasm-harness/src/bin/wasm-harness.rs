@@ -16,7 +16,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use wasm_harness::{App, Follow, Settings, capabilities, compose};
 
-const USAGE: &str = "usage: wasm-harness [--listen ADDR] [--log-dir DIR] [--follow ID]... [--quiet] [MANIFEST]
+const USAGE: &str =
+    "usage: wasm-harness [--listen ADDR] [--log-dir DIR] [--follow ID]... [--quiet] [MANIFEST]
        wasm-harness check FILE...";
 
 #[tokio::main]
