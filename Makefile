@@ -13,7 +13,7 @@ build:
 # Serves the built app on http://127.0.0.1:3000 with the wasmtime harness
 # (with Spin installed, `spin build --up` does the same on Spin).
 serve: build
-	cargo run --profile host -p wasm-harness -- spin.toml
+	scripts/serve
 
 # Native unit tests, the built components over real HTTP, the standard
 # interfaces (Open Inference Protocol clients, OpenAPI) from Python, the

@@ -116,14 +116,35 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("case", BROKEN, ids=[c[0] for c in BROKEN])
-def test_broken_manifest_fails(validator, eks_docs, case):
+def _assert_breaking_fails(validator, docs, case):
     _id, mutate, check, text = case
-    assert validator.validate(eks_docs) == [], "the unbroken overlay must pass first"
-    mutate(eks_docs)
-    problems = validator.validate(eks_docs)
+    assert validator.validate(docs) == [], "the unbroken overlay must pass first"
+    mutate(docs)
+    problems = validator.validate(docs)
     hits = [p for p in problems if p.check == check and text in str(p)]
     assert hits, f"expected a [{check}] problem containing {text!r}; got:\n" + "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[c[0] for c in BROKEN])
+def test_broken_manifest_fails(validator, eks_docs, case):
+    _assert_breaking_fails(validator, eks_docs, case)
+
+
+BROKEN_LAPTOP = [
+    ("middleware-not-found", lambda d: _set(d, "Ingress", "car-ml", "metadata.annotations",
+                                            {"traefik.ingress.kubernetes.io/router.middlewares": "car-ml-buffer@kubernetescrd"}),
+     "crosscheck", "no Traefik Middleware 'car-ml-buffer@kubernetescrd'"),
+    ("middleware-wrong-type", lambda d: _set(d, "Middleware", "buffer-request-bodies",
+                                             "spec.buffering.maxRequestBodyBytes", "64Ki"),
+     "crd-schema", "is not of type 'integer'"),
+    ("middleware-unchecked-kind", lambda d: _set(d, "Middleware", "buffer-request-bodies", "spec.rateLimit", {"average": 100}),
+     "crd-schema", "'rateLimit' was unexpected"),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN_LAPTOP, ids=[c[0] for c in BROKEN_LAPTOP])
+def test_broken_laptop_manifest_fails(validator, laptop_docs, case):
+    _assert_breaking_fails(validator, laptop_docs, case)
 
 
 def test_broken_overlay_fails_end_to_end(validator):

@@ -98,3 +98,29 @@ def test_eks_alb_health_checks_use_each_services_health_route():
     for name in ("car-value", "sentiment"):
         ann = one(docs, "SpinApp", name)["spec"]["serviceAnnotations"]
         assert ann["alb.ingress.kubernetes.io/healthcheck-path"] == SERVICES[name][1]
+
+
+def _max_body_bytes() -> int:
+    """The app's body limit, as its OpenAPI document states it (a Rust test
+    keeps that equal to the gateway's constant)."""
+    import json
+    return json.loads((paths.REPO_ROOT / "docs" / "openapi.json").read_text())["info"]["x-max-body-bytes"]
+
+
+def test_laptop_traefik_buffers_whole_bodies_up_to_the_apps_limit():
+    docs = rendered(APP_OVERLAYS["laptop"])
+    annotations = one(docs, "Ingress", "car-ml")["metadata"]["annotations"]
+    assert annotations["traefik.ingress.kubernetes.io/router.middlewares"] == "car-ml-buffer-request-bodies@kubernetescrd"
+    buffering = one(docs, "Middleware", "buffer-request-bodies")["spec"]["buffering"]
+    # Larger bodies are refused by Traefik (413), smaller ones held in memory.
+    assert buffering["maxRequestBodyBytes"] == _max_body_bytes()
+    assert buffering["memRequestBodyBytes"] == _max_body_bytes()
+
+
+def test_eks_alb_closes_connections_idle_for_ten_seconds():
+    docs = rendered(APP_OVERLAYS["eks"])
+    annotations = one(docs, "Ingress", "car-ml")["metadata"]["annotations"]
+    attributes = dict(
+        pair.split("=", 1) for pair in annotations["alb.ingress.kubernetes.io/load-balancer-attributes"].split(",")
+    )
+    assert attributes == {"idle_timeout.timeout_seconds": "10"}

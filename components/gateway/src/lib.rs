@@ -8,8 +8,9 @@ use api::car_value::{Car, Valuation};
 use api::sentiment::Analysis;
 use api::{ApiError, CarAnalysis, CarAnalysisRequest, Health, Models, ReviewRequest};
 use api_keys::ApiKeys;
+use cors::AllowedOrigins;
 use inference_protocol::{ProtocolError, Route};
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{IncomingRequest, Method, Response};
 use spin_sdk::http_component;
 
 wit_bindgen::generate!({
@@ -46,6 +47,52 @@ use ml::sentiment::analyzer;
 
 #[http_component]
 async fn handle(request: IncomingRequest) -> Response {
+    // Browsers send `Origin` on cross-origin calls (and on their own
+    // origin's POSTs); other clients do not, and cost no variable read.
+    let cross_origin = request
+        .headers()
+        .get("origin")
+        .into_iter()
+        .next()
+        .map(|origin| (allowed_origins(), origin));
+    if let Some((allowed, origin)) = &cross_origin
+        && is_preflight(&request)
+        && let Some(headers) = allowed.preflight_headers(origin)
+    {
+        let mut answer = Response::builder().status(204).build();
+        for (name, value) in headers {
+            answer.set_header(name, value);
+        }
+        return answer;
+    }
+    let mut answer = route(request).await;
+    if let Some((allowed, origin)) = cross_origin
+        && let Some(headers) = allowed.answer_headers(&origin)
+    {
+        for (name, value) in headers {
+            answer.set_header(name, value);
+        }
+    }
+    answer
+}
+
+/// The origins the Spin variable `cors_origins` allows; none (CORS off)
+/// when it is empty or the manifest does not give it to the gateway.
+fn allowed_origins() -> AllowedOrigins {
+    AllowedOrigins::parse(&spin_sdk::variables::get("cors_origins").unwrap_or_default())
+}
+
+/// A CORS preflight: what a browser asks before a cross-origin `POST` with
+/// a JSON body or an API key.
+fn is_preflight(request: &IncomingRequest) -> bool {
+    request.method() == Method::Options
+        && !request
+            .headers()
+            .get("access-control-request-method")
+            .is_empty()
+}
+
+async fn route(request: IncomingRequest) -> Response {
     let path = http_json::path(&request);
     let protocol_route = inference_protocol::route(&path);
     if needs_key(&path, protocol_route.as_ref())

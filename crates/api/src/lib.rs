@@ -16,10 +16,17 @@
 pub mod car_value;
 pub mod sentiment;
 
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::de::{DeserializeOwned, Deserializer as _, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
-/// Largest request body accepted, in bytes. Larger bodies answer 413.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Largest request body accepted, in bytes. Larger bodies answer 413. It
+/// admits every valid request: a review of the longest length, 5,000
+/// characters, each written as a JSON escape of a UTF-16 surrogate pair (12
+/// bytes, as `json.dumps` writes an emoji) is 60,000 bytes, and the other
+/// fields take far less than the rest.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A model's identity and its metrics on data it was not trained on: the WIT
 /// record `model-info` of both interfaces, and an item of `GET /api/models`.
@@ -59,6 +66,15 @@ pub struct ReviewRequest {
     pub review: String,
 }
 
+impl ReviewRequest {
+    /// Its fields.
+    const FIELDS: &'static [&'static str] = &["review"];
+}
+
+impl RequestBody for ReviewRequest {
+    const FIELDS: &'static [&'static [&'static str]] = &[ReviewRequest::FIELDS];
+}
+
 /// The body of `POST /api/car-analysis`: a car and a review of it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CarAnalysisRequest {
@@ -66,6 +82,11 @@ pub struct CarAnalysisRequest {
     pub car: car_value::Car,
     #[serde(flatten)]
     pub review: ReviewRequest,
+}
+
+impl RequestBody for CarAnalysisRequest {
+    const FIELDS: &'static [&'static [&'static str]] =
+        &[car_value::Car::FIELDS, ReviewRequest::FIELDS];
 }
 
 /// The answer of `POST /api/car-analysis`: both models' answers.
@@ -190,34 +211,138 @@ impl ApiError {
     }
 }
 
-/// Parses a request body, which must be a JSON object in UTF-8. Malformed
-/// JSON (including bytes that are not UTF-8) is a 400; well-formed JSON of the
-/// wrong shape (not an object, a missing field, a wrong type) a 422.
+/// A body the API takes: the fields it accepts, so that a misspelt or
+/// unexpected field is refused by name rather than silently ignored.
+pub trait RequestBody: DeserializeOwned {
+    /// Every field of the body, as the API names them, by the record each
+    /// belongs to (a body with two records side by side lists both).
+    const FIELDS: &'static [&'static [&'static str]];
+}
+
+/// Parses the body of a JSON API route, which must be a JSON object in UTF-8
+/// with no field but `T`'s: an unknown field is a 422 `unknown_field` naming
+/// it and the accepted ones. See [`parse_json`] for the rest.
+pub fn parse_request<T: RequestBody>(body: &[u8]) -> Result<T, ApiError> {
+    let text = utf8(body)?;
+    let members = members(text)?;
+    let accepted = || T::FIELDS.iter().flat_map(|fields| fields.iter());
+    if let Some((field, _)) = members
+        .iter()
+        .find(|(field, _)| !accepted().any(|accepted| accepted == field))
+    {
+        let accepted: Vec<&str> = accepted().copied().collect();
+        return Err(ApiError::unprocessable(
+            "unknown_field",
+            format!(
+                "unknown field `{field}`; accepted fields: {}",
+                accepted.join(", ")
+            ),
+        ));
+    }
+    parse_members(text, &members)
+}
+
+/// Parses a request body, which must be a JSON object in UTF-8; fields `T`
+/// does not know are ignored. Malformed JSON (including bytes that are not
+/// UTF-8) is a 400; well-formed JSON of the wrong shape (not an object, a
+/// missing field, a wrong type) a 422. A number too large for any range
+/// (beyond a 64-bit float, such as `1e400`) reaches `T` as the largest
+/// finite number of its sign, so that the field's own range check refuses
+/// it in the API's terms rather than the parser as malformed.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let malformed = |problem: &dyn std::fmt::Display| {
-        ApiError::new(
-            400,
-            "invalid_json",
-            format!("request body is not valid JSON: {problem}"),
-        )
-    };
-    let text = std::str::from_utf8(body).map_err(|error| malformed(&error))?;
-    // serde would also read a struct from an array (`[2018, 45000]`): the API
-    // takes named fields only.
-    if !text.trim_start().starts_with('{') {
-        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Ok(_) => {
+    let text = utf8(body)?;
+    let members = members(text)?;
+    parse_members(text, &members)
+}
+
+/// The top-level members of the JSON object `text`: each field's name and
+/// its value, unparsed.
+type Members<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+
+fn utf8(body: &[u8]) -> Result<&str, ApiError> {
+    std::str::from_utf8(body).map_err(|error| malformed(&error))
+}
+
+fn malformed(problem: &dyn std::fmt::Display) -> ApiError {
+    ApiError::new(
+        400,
+        "invalid_json",
+        format!("request body is not valid JSON: {problem}"),
+    )
+}
+
+/// Reads the members of `text`, which must be a JSON object. (serde would
+/// also read a struct from an array, `[2018, 45000]`: the API takes named
+/// fields only.)
+fn members(text: &str) -> Result<Members<'_>, ApiError> {
+    struct Object;
+    impl<'de> Visitor<'de> for Object {
+        type Value = Members<'de>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut members = Vec::new();
+            while let Some(field) = map.next_key::<Cow<'de, str>>()? {
+                members.push((field, map.next_value::<&'de RawValue>()?));
+            }
+            Ok(members)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer
+        .deserialize_any(Object)
+        .and_then(|members| deserializer.end().map(|()| members))
+        .map_err(|error| match error.classify() {
+            serde_json::error::Category::Data => {
                 ApiError::unprocessable("invalid_request", "request body must be a JSON object")
             }
-            Err(error) => malformed(&error),
-        });
-    }
-    serde_json::from_str(text).map_err(|error| match error.classify() {
+            _ => malformed(&error),
+        })
+}
+
+/// Parses `text`, whose members are `members`, as `T`.
+fn parse_members<T: DeserializeOwned>(text: &str, members: &Members<'_>) -> Result<T, ApiError> {
+    let in_range = within_float_range(text, members);
+    serde_json::from_str(&in_range).map_err(|error| match error.classify() {
         serde_json::error::Category::Data => {
             ApiError::unprocessable("invalid_request", error.to_string())
         }
         _ => malformed(&error),
     })
+}
+
+/// `text` with each member's number that overflows a 64-bit float replaced
+/// by the largest finite float of its sign; `text` itself (borrowed) when
+/// there is none, as in every ordinary request.
+fn within_float_range<'a>(text: &'a str, members: &Members<'_>) -> Cow<'a, str> {
+    let overflowing = members.iter().filter_map(|(_, value)| {
+        let number = value.get();
+        let is_number = number.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+        let infinite = is_number && number.parse::<f64>().is_ok_and(f64::is_infinite);
+        infinite.then_some(number)
+    });
+    let mut patched: Option<String> = None;
+    let mut copied = 0;
+    for number in overflowing {
+        // `number` is a slice of `text`: its offset is where it starts.
+        let start = number.as_ptr() as usize - text.as_ptr() as usize;
+        let out = patched.get_or_insert_with(String::new);
+        out.push_str(&text[copied..start]);
+        out.push_str(if number.starts_with('-') {
+            "-1.7976931348623157e308"
+        } else {
+            "1.7976931348623157e308"
+        });
+        copied = start + number.len();
+    }
+    match patched {
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            Cow::Owned(out)
+        }
+        None => Cow::Borrowed(text),
+    }
 }
 
 /// Serializes an answer.
@@ -273,6 +398,118 @@ mod tests {
         let error = parse_json::<car_value::Car>(br#"{"year": 2018}"#).unwrap_err();
         assert_eq!(error.status(), 422);
         assert!(error.message().contains("`mileage`"), "{}", error.message());
+    }
+
+    #[test]
+    fn an_unknown_field_is_a_422_naming_it_and_the_accepted_fields() {
+        let error = parse_request::<car_value::Car>(
+            br#"{"year": 2018, "mileage": 45000, "modle": "sprinter"}"#,
+        )
+        .unwrap_err();
+        assert_eq!((error.status(), error.code()), (422, "unknown_field"));
+        assert_eq!(
+            error.message(),
+            "unknown field `modle`; accepted fields: year, mileage, model, condition, \
+             title_status, fuel, transmission, type"
+        );
+    }
+
+    #[test]
+    fn car_analysis_refuses_a_field_neither_the_car_nor_the_review_has() {
+        let error = parse_request::<CarAnalysisRequest>(
+            br#"{"year": 2018, "mileage": 45000, "review": "Fine.", "reveiw": "x"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), "unknown_field");
+        assert!(error.message().starts_with("unknown field `reveiw`;"));
+        assert!(
+            error.message().ends_with("type, review"),
+            "{}",
+            error.message()
+        );
+    }
+
+    #[test]
+    fn every_accepted_field_is_read() {
+        let request: CarAnalysisRequest = parse_request(
+            br#"{"year": 2018, "mileage": 1, "model": "m", "condition": "c",
+                "title_status": "t", "fuel": "f", "transmission": "a", "type": "b",
+                "review": "r"}"#,
+        )
+        .unwrap();
+        let car = request.car;
+        let details = [
+            car.model,
+            car.condition,
+            car.title_status,
+            car.fuel,
+            car.transmission,
+            car.body_type,
+        ];
+        assert!(details.iter().all(Option::is_some), "{details:?}");
+        assert_eq!(request.review.review, "r");
+    }
+
+    #[test]
+    fn a_whole_year_written_as_a_decimal_is_that_year() {
+        let car: car_value::Car = parse_request(br#"{"year": 2018.0, "mileage": 1}"#).unwrap();
+        assert_eq!(car.year, 2018);
+    }
+
+    #[test]
+    fn a_fractional_year_is_a_422_saying_it_must_be_whole() {
+        let error =
+            parse_request::<car_value::Car>(br#"{"year": 2018.5, "mileage": 1}"#).unwrap_err();
+        assert_eq!(error.code(), "invalid_request");
+        assert!(
+            error.message().starts_with(
+                "invalid value: floating point `2018.5`, expected a model year: a whole number"
+            ),
+            "{}",
+            error.message()
+        );
+    }
+
+    #[test]
+    fn a_year_beyond_any_integer_type_reaches_the_model_to_be_refused_in_range() {
+        for (body, year) in [
+            (&br#"{"year": 99999999999, "mileage": 1}"#[..], i32::MAX),
+            (br#"{"year": -99999999999, "mileage": 1}"#, i32::MIN),
+            (br#"{"year": 1e400, "mileage": 1}"#, i32::MAX),
+        ] {
+            let car: car_value::Car = parse_request(body).unwrap();
+            assert_eq!(car.year, year);
+        }
+    }
+
+    #[test]
+    fn a_mileage_beyond_a_float_reaches_the_model_as_the_largest_float() {
+        let car: car_value::Car = parse_request(br#"{"year": 2018, "mileage": 1e400}"#).unwrap();
+        assert_eq!(car.mileage, f64::MAX);
+        let car: car_value::Car = parse_request(br#"{"mileage":-1E+400 , "year": 2018}"#).unwrap();
+        assert_eq!(car.mileage, f64::MIN);
+    }
+
+    #[test]
+    fn type_errors_name_what_the_api_expects_not_a_rust_type() {
+        for body in [
+            &br#"{"year": "2018", "mileage": 1}"#[..],
+            br#"{"year": 2018, "mileage": "45000"}"#,
+            br#"{"year": null, "mileage": 1}"#,
+            br#"{"year": 2018, "mileage": true}"#,
+        ] {
+            let error = parse_request::<car_value::Car>(body).unwrap_err();
+            let message = error.message();
+            assert_eq!(error.code(), "invalid_request");
+            assert!(
+                message.contains("expected a model year: a whole number such as 2018")
+                    || message.contains("expected a mileage: a number of miles such as 45000"),
+                "{message}"
+            );
+            for rust in ["i32", "f64", "u32", "i64"] {
+                assert!(!message.contains(rust), "{message}");
+            }
+        }
     }
 
     #[test]

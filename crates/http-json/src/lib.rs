@@ -1,9 +1,10 @@
 //! The app's JSON API over Spin's HTTP: what every component's HTTP handler
 //! shares. Routes answer JSON; failures answer an [`ApiError`] as JSON.
 
+use api::RequestBody;
 use api::{ApiError, MAX_BODY_BYTES};
 use futures::StreamExt;
-use serde::{Serialize, de::DeserializeOwned};
+use serde::Serialize;
 use spin_sdk::http::{IncomingRequest, Method, Response};
 
 /// A JSON response with `status` and `body`.
@@ -86,14 +87,14 @@ pub async fn post<Req, Resp>(
     handler: impl FnOnce(Req) -> Result<Resp, ApiError>,
 ) -> Response
 where
-    Req: DeserializeOwned,
+    Req: RequestBody,
     Resp: Serialize,
 {
     let body = match post_body(request).await {
         Ok(body) => body,
         Err(failure) => return error(failure),
     };
-    match api::parse_json(&body).and_then(handler) {
+    match api::parse_request(&body).and_then(handler) {
         Ok(answer) => json(200, &answer),
         Err(failure) => error(failure),
     }

@@ -135,7 +135,7 @@ pub struct Term {
 /// Why a review was not scored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SentimentError {
-    /// empty or only white space
+    /// empty, or only white space and characters that show nothing
     EmptyReview,
     /// longer than MAX_REVIEW_CHARS; carries the limit
     ReviewTooLong { max_chars: usize },
@@ -169,19 +169,49 @@ impl std::error::Error for SentimentError {}
 ///
 /// The length is checked first (so a review of 6000 spaces is too long, not
 /// empty), and costs at most [`MAX_REVIEW_CHARS`] + 1 characters of scanning
-/// whatever the input size. "White space" is what VADER's tokeniser (Python's
-/// `str.split()`) splits on: Unicode White_Space plus U+001C..U+001F; so an
-/// accepted review always has at least one VADER token.
+/// whatever the input size. A review is empty when it shows nothing: every
+/// character is white space as VADER's tokeniser (Python's `str.split()`)
+/// sees it (Unicode White_Space plus U+001C..U+001F), a control character,
+/// or one Unicode marks default-ignorable (zero-width spaces and joiners,
+/// direction marks, variation selectors, a byte-order mark). So an accepted
+/// review always has at least one visible character.
 pub fn validate(review: &str) -> Result<(), SentimentError> {
     if review.chars().nth(MAX_REVIEW_CHARS).is_some() {
         return Err(SentimentError::ReviewTooLong {
             max_chars: MAX_REVIEW_CHARS,
         });
     }
-    if review.chars().all(vader::py_isspace) {
+    if review.chars().all(shows_nothing) {
         return Err(SentimentError::EmptyReview);
     }
     Ok(())
+}
+
+/// White space, a control character (Unicode category Cc) or a
+/// Default_Ignorable_Code_Point (Unicode 15.1, DerivedCoreProperties.txt).
+fn shows_nothing(c: char) -> bool {
+    vader::py_isspace(c)
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
 }
 
 /// The served model's weight of a feature (see [`features::terms`]), if the

@@ -154,7 +154,7 @@ fn score_and_confidence_stay_in_range_on_odd_input() {
         "but",
         "İSTANBUL ΣΟΦΟΣ",
         "日本語のレビュー",
-        "\u{0}\u{7f}",
+        "a\u{0}\u{7f}",
         "a\u{1c}b",
         "don't't",
         "n't",

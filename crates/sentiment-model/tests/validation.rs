@@ -22,6 +22,29 @@ fn whitespace_only_review_is_rejected() {
 }
 
 #[test]
+fn a_review_of_only_invisible_or_control_characters_is_empty() {
+    for review in [
+        "\u{200b}\u{200b}\u{200b}",
+        "\u{feff}",
+        "\u{200d} \u{2060}\u{fe0f}",
+        "\u{0}\u{1}\u{7f}",
+        "\u{9f}\u{ad}\u{e0041}",
+    ] {
+        assert_eq!(
+            analyze(review),
+            Err(SentimentError::EmptyReview),
+            "{review:?}"
+        );
+    }
+}
+
+#[test]
+fn a_visible_character_among_invisible_ones_is_a_review() {
+    assert!(analyze("\u{200b}bad\u{200b}").is_ok());
+    assert!(analyze("\u{200b}\u{1f44e}\u{fe0f}").is_ok());
+}
+
+#[test]
 fn review_of_exactly_max_chars_is_accepted() {
     let review = "good ".repeat(MAX_REVIEW_CHARS / 5);
     assert_eq!(review.chars().count(), MAX_REVIEW_CHARS);

@@ -23,6 +23,6 @@ pub mod variables;
 
 pub use manifest::Manifest;
 #[cfg(feature = "server")]
-pub use server::{App, MemoryReset, Server, Settings};
+pub use server::{App, BODY_DEADLINE, MemoryReset, Server, Settings};
 #[cfg(feature = "server")]
 pub use stdio::Follow;

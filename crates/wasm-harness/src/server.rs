@@ -28,6 +28,12 @@ use wasmtime_wasi_http::{
 
 /// How long one request may run in the guest before it is stopped.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// How long a request's body may take to arrive, from its head: each
+/// request holds an instance from the pool while its body arrives (a
+/// composed one, a memory for each component), so clients that stall
+/// mid-upload would otherwise hold the pool until nothing is left for
+/// anyone. Spin sets no such bound; docs/DEPLOY.md says what protects it.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(10);
 /// How often the engine's epoch advances; deadlines are counted in epochs.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
@@ -45,6 +51,7 @@ struct Handler {
     pre: ProxyPre<Host>,
     variables: ComponentVariables,
     stdio: ComponentStdio,
+    body_deadline: Duration,
 }
 
 /// Per-request host state.
@@ -70,6 +77,9 @@ pub struct Settings {
     /// The environment the app's variables are read from
     /// (`SPIN_VARIABLE_<NAME>`).
     pub environment: Vec<(String, String)>,
+    /// How long a request's body may take to arrive before the request is
+    /// stopped and answered 408 ([`BODY_DEADLINE`] by default).
+    pub body_deadline: Duration,
 }
 
 impl Default for Settings {
@@ -81,6 +91,7 @@ impl Default for Settings {
             log_dir: None,
             follow: Follow::None,
             environment: std::env::vars().collect(),
+            body_deadline: BODY_DEADLINE,
         }
     }
 }
@@ -286,6 +297,7 @@ impl App {
                     pre,
                     variables: variables::resolve(&manifest, id, &settings.environment)?,
                     stdio: ComponentStdio::open(id, settings.log_dir.as_deref(), &settings.follow)?,
+                    body_deadline: settings.body_deadline,
                 }),
             );
         }
@@ -298,6 +310,32 @@ impl App {
                 .map(|trigger| handlers[trigger.component.as_str()].clone())
                 .collect(),
         })
+    }
+
+    /// Loads the app at `manifest_path` and serves it on a free port of
+    /// 127.0.0.1 from a thread of its own, for as long as the process runs:
+    /// for tests and tools that talk to it over HTTP from synchronous code.
+    /// Returns its URL.
+    pub fn spawn(manifest_path: PathBuf, settings: Settings) -> Result<String> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let started = (|| {
+                let runtime = tokio::runtime::Runtime::new()?;
+                let app = Self::load_with_settings(&manifest_path, &settings)?;
+                let server = runtime.block_on(app.serve(([127, 0, 0, 1], 0).into()))?;
+                anyhow::Ok((runtime, server))
+            })();
+            match started {
+                Ok((runtime, server)) => {
+                    let _ = sender.send(Ok(server.url()));
+                    runtime.block_on(std::future::pending::<()>());
+                }
+                Err(error) => {
+                    let _ = sender.send(Err(error));
+                }
+            }
+        });
+        receiver.recv().context("the server thread ended")?
     }
 
     /// Starts serving on `addr` (port 0 picks a free port) in the background.
@@ -358,7 +396,10 @@ impl App {
         request: hyper::Request<B>,
     ) -> Result<hyper::Response<HyperOutgoingBody>>
     where
-        B: hyper::body::Body<Data = hyper::body::Bytes, Error = hyper::Error> + Send + 'static,
+        B: hyper::body::Body<Data = hyper::body::Bytes, Error = hyper::Error>
+            + Send
+            + Unpin
+            + 'static,
     {
         let Some(index) = self.router.route(request.uri().path()) else {
             return Ok(plain_response(404, "not found"));
@@ -399,14 +440,18 @@ impl Handler {
         request: hyper::Request<B>,
     ) -> Result<hyper::Response<HyperOutgoingBody>>
     where
-        B: hyper::body::Body<Data = hyper::body::Bytes, Error = hyper::Error> + Send + 'static,
+        B: hyper::body::Body<Data = hyper::body::Bytes, Error = hyper::Error>
+            + Send
+            + Unpin
+            + 'static,
     {
         let mut store = self.store();
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let request = store
-            .data_mut()
-            .http()
-            .new_incoming_request(Scheme::Http, request)?;
+        let (arrived, body_arrived) = tokio::sync::oneshot::channel();
+        let request = store.data_mut().http().new_incoming_request(
+            Scheme::Http,
+            request.map(|body| Watched::new(body, arrived)),
+        )?;
         let response_out = store.data_mut().http().new_response_outparam(sender)?;
         let pre = self.pre.clone();
         // The guest may keep running after it has sent the response head
@@ -419,16 +464,104 @@ impl Handler {
                 .await?;
             anyhow::Ok(())
         });
-        match receiver.await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(error_code)) => Err(anyhow::anyhow!("guest answered an error: {error_code:?}")),
-            Err(_) => match task.await {
-                Ok(Ok(())) => anyhow::bail!("guest never set a response"),
-                Ok(Err(error)) => Err(error.context("guest failed before responding")),
-                Err(join_error) => Err(join_error.into()),
+        let body_late = async {
+            // Arrived, or dropped unread by a guest that answered without it.
+            if tokio::time::timeout(self.body_deadline, body_arrived)
+                .await
+                .is_ok()
+            {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            answer = receiver => match answer {
+                Ok(Ok(response)) => Ok(response),
+                Ok(Err(error_code)) => {
+                    Err(anyhow::anyhow!("guest answered an error: {error_code:?}"))
+                }
+                Err(_) => match task.await {
+                    Ok(Ok(())) => anyhow::bail!("guest never set a response"),
+                    Ok(Err(error)) => Err(error.context("guest failed before responding")),
+                    Err(join_error) => Err(join_error.into()),
+                },
             },
+            () = body_late => {
+                // Dropping the guest's store returns its instance to the pool.
+                task.abort();
+                Ok(body_timeout_response(self.body_deadline))
+            }
         }
     }
+}
+
+/// A request body that says when it has all arrived (or failed).
+struct Watched<B> {
+    body: B,
+    arrived: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl<B: hyper::body::Body> Watched<B> {
+    fn new(body: B, arrived: tokio::sync::oneshot::Sender<()>) -> Self {
+        let mut watched = Watched {
+            body,
+            arrived: Some(arrived),
+        };
+        if watched.body.is_end_stream() {
+            watched.signal();
+        }
+        watched
+    }
+
+    fn signal(&mut self) {
+        if let Some(arrived) = self.arrived.take() {
+            let _ = arrived.send(());
+        }
+    }
+}
+
+impl<B: hyper::body::Body + Unpin> hyper::body::Body for Watched<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<B::Data>, B::Error>>> {
+        use std::task::Poll;
+        let frame = std::pin::Pin::new(&mut self.body).poll_frame(context);
+        if matches!(frame, Poll::Ready(None | Some(Err(_)))) || self.body.is_end_stream() {
+            self.signal();
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// 408 for a request whose body did not arrive within `deadline`, in the
+/// app's error shape; the connection closes, its body unread.
+fn body_timeout_response(deadline: Duration) -> hyper::Response<HyperOutgoingBody> {
+    use http_body_util::{BodyExt, Full};
+    let body = format!(
+        r#"{{"error":{{"code":"request_timeout","message":"the request body did not arrive within {} s"}}}}"#,
+        deadline.as_secs_f64()
+    );
+    hyper::Response::builder()
+        .status(408)
+        .header("content-type", "application/json")
+        .header("connection", "close")
+        .body(
+            Full::new(hyper::body::Bytes::from(body))
+                .map_err(|never| match never {})
+                .boxed_unsync(),
+        )
+        .expect("a fixed response is valid")
 }
 
 fn plain_response(status: u16, message: &'static str) -> hyper::Response<HyperOutgoingBody> {

@@ -7,24 +7,14 @@ use car_value_model::{Car, MAX_MILEAGE, MAX_YEAR, MIN_YEAR};
 use sentiment_model::MAX_REVIEW_CHARS;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
-use wasm_harness::{App, MemoryReset};
+use wasm_harness::{App, MemoryReset, Settings};
 
 /// The URL of the app, started once for all tests.
 fn app_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spin.toml");
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().unwrap();
-            runtime.block_on(async {
-                let app = App::load(manifest.as_ref()).expect("the built app loads");
-                let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
-                sender.send(server.url()).unwrap();
-                std::future::pending::<()>().await;
-            });
-        });
-        receiver.recv().expect("the app starts")
+        App::spawn(manifest.into(), Settings::default()).expect("the built app starts")
     })
 }
 
@@ -392,11 +382,24 @@ fn malformed_json_is_a_400() {
     }
 }
 
-/// A good body for `route` with an extra field of arrays nested `depth` deep.
-fn nested_body(route: &str, depth: usize) -> String {
-    let body = body_for(route, json!({})).to_string();
+/// A good body for `route` with `field` set to arrays nested `depth` deep.
+fn nested_body(route: &str, field: &str, depth: usize) -> String {
+    let mut body = body_for(route, json!({}));
+    body.as_object_mut().unwrap().remove(field);
+    let body = body.to_string();
+    let others = &body[1..body.len() - 1];
+    let separator = if others.is_empty() { "" } else { "," };
     let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
-    format!("{},\"notes\":{nested}}}", &body[..body.len() - 1])
+    format!("{{{others}{separator}\"{field}\":{nested}}}")
+}
+
+/// A field of `route`'s body that is not a number.
+fn text_field(route: &str) -> &'static str {
+    if REVIEW_ROUTES.contains(&route) {
+        "review"
+    } else {
+        "model"
+    }
 }
 
 /// serde_json refuses JSON nested deeper than this.
@@ -404,26 +407,57 @@ const JSON_RECURSION_LIMIT: usize = 128;
 
 #[test]
 fn json_nested_just_within_the_recursion_limit_fits_the_components_stack() {
+    // car-analysis reads each field's value whole before it splits the body
+    // between the two models: the deepest JSON accepted, on its stack.
     for route in POST_ROUTES {
-        let reply = send("POST", route, nested_body(route, JSON_RECURSION_LIMIT - 2));
-        assert_eq!(reply.status, 200, "{route}: {reply:?}");
+        let body = nested_body(route, text_field(route), JSON_RECURSION_LIMIT - 2);
+        let message = assert_error(&send("POST", route, body), 422, "invalid_request");
+        assert!(
+            message.starts_with("invalid type: sequence"),
+            "{route}: {message}"
+        );
     }
 }
 
 #[test]
 fn json_nested_past_the_recursion_limit_is_a_400_where_it_is_read() {
     let depth = 4 * JSON_RECURSION_LIMIT;
-    // car-analysis reads every field (it splits the body between the two
-    // models); the other routes skip unknown fields without reading them.
-    let reply = send(
-        "POST",
-        "/api/car-analysis",
-        nested_body("/api/car-analysis", depth),
+    let body = nested_body("/api/car-analysis", "model", depth);
+    assert_error(
+        &send("POST", "/api/car-analysis", body),
+        400,
+        "invalid_json",
     );
-    assert_error(&reply, 400, "invalid_json");
+    // The other routes refuse the value's type at its first bracket.
     for route in &POST_ROUTES[1..] {
-        let reply = send("POST", route, nested_body(route, depth));
-        assert_eq!(reply.status, 200, "{route}: {reply:?}");
+        let body = nested_body(route, text_field(route), depth);
+        assert_error(&send("POST", route, body), 422, "invalid_request");
+    }
+}
+
+#[test]
+fn an_unknown_field_is_a_422_naming_it_and_the_accepted_fields() {
+    for route in POST_ROUTES {
+        let body = body_for(route, json!({"modle": "sprinter"}));
+        let message = assert_error(&post(route, body), 422, "unknown_field");
+        assert!(
+            message.starts_with("unknown field `modle`; accepted fields: "),
+            "{message}"
+        );
+        let accepted = if CAR_ROUTES.contains(&route) {
+            "year, mileage, model"
+        } else {
+            "review"
+        };
+        assert!(message.contains(accepted), "{route}: {message}");
+    }
+}
+
+#[test]
+fn an_unknown_field_is_refused_however_deep_its_value() {
+    for route in POST_ROUTES {
+        let body = nested_body(route, "notes", 4 * JSON_RECURSION_LIMIT);
+        assert_error(&send("POST", route, body), 422, "unknown_field");
     }
 }
 
@@ -441,7 +475,7 @@ fn wrong_types_are_a_422_naming_the_problem() {
         for changes in [
             json!({"year": "2018"}),
             json!({"year": 2018.5}),
-            json!({"year": 1e10}),
+            json!({"year": [2018]}),
             json!({"mileage": "45000"}),
             json!({"mileage": null}),
             json!({"mileage": [1]}),
@@ -485,7 +519,15 @@ fn missing_fields_are_a_422_naming_the_field() {
 #[test]
 fn a_year_out_of_range_is_a_422_stating_the_range() {
     for route in CAR_ROUTES {
-        for year in [MIN_YEAR - 1, MAX_YEAR + 1, 0, -2018] {
+        for year in [
+            json!(MIN_YEAR - 1),
+            json!(MAX_YEAR + 1),
+            json!(0),
+            json!(-2018),
+            json!(99_999_999_999_u64),
+            json!(-99_999_999_999_i64),
+            json!(1e10),
+        ] {
             let message = assert_error(
                 &post(route, body_for(route, json!({"year": year}))),
                 422,
@@ -529,10 +571,44 @@ fn a_negative_or_absurd_mileage_is_a_422_stating_the_range() {
 }
 
 #[test]
+fn a_whole_year_written_with_a_decimal_point_is_that_year() {
+    for route in CAR_ROUTES {
+        let reply = post(route, body_for(route, json!({"year": 2018.0})));
+        assert_eq!(reply.status, 200, "{reply:?}");
+        let answer = if route == "/api/car-analysis" {
+            &reply.body["car_value"]
+        } else {
+            &reply.body
+        };
+        assert_eq!(*answer, expected_value(&car(2018, 45000.0)), "{route}");
+    }
+}
+
+#[test]
+fn a_number_beyond_any_float_is_out_of_range_not_malformed() {
+    for route in CAR_ROUTES {
+        for mileage in ["1e400", "-1e400", &format!("1{}", "0".repeat(400))] {
+            let body = format!(r#"{{"year": 2018, "mileage": {mileage}, "review": "ok"}}"#);
+            let body = if route == "/api/car-analysis" {
+                body
+            } else {
+                body.replace(r#", "review": "ok""#, "")
+            };
+            let message = assert_error(&send("POST", route, body), 422, "mileage_out_of_range");
+            assert!(message.contains(&format!("{MAX_MILEAGE}")), "{message}");
+        }
+        let body = body_for(route, json!({}))
+            .to_string()
+            .replace("2018", "1e999");
+        assert_error(&send("POST", route, body), 422, "year_out_of_range");
+    }
+}
+
+#[test]
 fn a_mileage_that_is_no_json_number_is_a_400() {
     for route in CAR_ROUTES {
-        for mileage in ["NaN", "Infinity", "-Infinity", "1e400"] {
-            let body = format!(r#"{{"year": 2018, "mileage": {mileage}, "review": "ok"}}"#);
+        for mileage in ["NaN", "Infinity", "-Infinity"] {
+            let body = format!(r#"{{"year": 2018, "mileage": {mileage}}}"#);
             assert_error(&send("POST", route, body), 400, "invalid_json");
         }
     }
@@ -541,7 +617,7 @@ fn a_mileage_that_is_no_json_number_is_a_400() {
 #[test]
 fn an_empty_review_is_a_422() {
     for route in REVIEW_ROUTES {
-        for review in ["", "   ", "\n\t"] {
+        for review in ["", "   ", "\n\t", "\u{200b}\u{200d}\u{feff}", "\u{0}\u{7}"] {
             let message = assert_error(
                 &post(route, body_for(route, json!({"review": review}))),
                 422,
@@ -565,6 +641,19 @@ fn a_review_over_the_limit_is_a_422_stating_the_limit() {
             message,
             format!("review must be at most {MAX_REVIEW_CHARS} characters")
         );
+    }
+}
+
+#[test]
+fn the_longest_review_fits_the_body_limit_even_with_every_character_escaped() {
+    // As Python's json.dumps writes 5,000 emoji: 12 bytes each.
+    let review = r"\ud83d\ude97".repeat(MAX_REVIEW_CHARS);
+    for route in REVIEW_ROUTES {
+        let mut body = body_for(route, json!({"review": "x"})).to_string();
+        body = body.replace(r#""review":"x""#, &format!(r#""review":"{review}""#));
+        assert!(body.len() > 60_000);
+        let reply = send("POST", route, body);
+        assert_eq!(reply.status, 200, "{route}: {reply:?}");
     }
 }
 

@@ -27,17 +27,7 @@ fn serve(manifest: PathBuf, keys: &str) -> String {
         environment: vec![("SPIN_VARIABLE_API_KEYS".into(), keys.into())],
         ..Settings::default()
     };
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async {
-            let app = App::load_with_settings(&manifest, &settings).expect("the built app loads");
-            let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
-            sender.send(server.url()).unwrap();
-            std::future::pending::<()>().await;
-        });
-    });
-    receiver.recv().expect("the app starts")
+    App::spawn(manifest, settings).expect("the built app starts")
 }
 
 /// The line of spin.toml that gives the gateway the variable.

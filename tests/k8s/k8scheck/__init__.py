@@ -39,7 +39,7 @@ class Validator:
         runtime_class_file: Path | None = paths.RUNTIME_CLASS_FILE,
     ):
         self.versions = tuple(versions)
-        self.crds = CRDSet(crd_dir, builtin.definitions(self.versions[-1]))
+        self.crds = CRDSet(crd_dir, builtin.definitions(self.versions[-1]), paths.OTHER_CRD_DIRS)
         self.spin = SpinManifest.load(paths.spin_toml_path()) if spin == "default" else spin
         self.runtime_class_name = None
         if runtime_class_file is not None:

@@ -123,12 +123,12 @@ class CRDSchema:
 
 
 class CRDSet:
-    """All CRDs in a folder, by (apiVersion, kind)."""
+    """All CRDs in some folders, by (apiVersion, kind)."""
 
-    def __init__(self, crd_dir: Path, definitions: dict[str, Any]):
+    def __init__(self, crd_dir: Path, definitions: dict[str, Any], extra_dirs: tuple[Path, ...] = ()):
         self.by_key: dict[tuple[str, str], CRDSchema] = {}
         self.crd_dir = crd_dir
-        for path in sorted(crd_dir.glob("*.yaml")):
+        for path in [p for d in (crd_dir, *extra_dirs) for p in sorted(d.glob("*.yaml"))]:
             for doc in yaml.safe_load_all(path.read_text()):
                 if not doc or doc.get("kind") != "CustomResourceDefinition":
                     continue

@@ -19,6 +19,7 @@ SPINAPP_API = "core.spinkube.dev/v1alpha1"
 OPERATOR_NAME_LABEL = "core.spinkube.dev/app-name"
 SPIN_HTTP_PORT = 80
 SPIN_HTTP_PORT_NAME = "http-app"
+TRAEFIK_MIDDLEWARES = "traefik.ingress.kubernetes.io/router.middlewares"
 
 # docker/distribution reference grammar, simplified: [host[:port]/]path[:tag][@digest]
 _IMAGE = re.compile(
@@ -119,6 +120,15 @@ def crosscheck(
     app_by_key = {(_ns(a), _name(a)): a for a in apps}
     deployments |= set(app_by_key)
     services |= set(app_by_key)
+
+    # --- Traefik middlewares an Ingress names exist -------------------------
+    middlewares = {f"{_ns(m)}-{_name(m)}@kubernetescrd" for m in of_kind(docs, "Middleware", "traefik.io/v1alpha1")}
+    for ing in ingresses:
+        named = ((ing.get("metadata") or {}).get("annotations") or {}).get(TRAEFIK_MIDDLEWARES, "")
+        for ref in filter(None, (r.strip() for r in named.split(","))):
+            if ref not in middlewares:
+                found.append(Problem("crosscheck", obj_id(ing), f"metadata.annotations.{TRAEFIK_MIDDLEWARES}",
+                                     f"no Traefik Middleware {ref!r} in this set: Traefik would refuse the route"))
 
     # --- every namespaced object says where it goes ------------------------
     namespaces = {_name(n) for n in of_kind(docs, "Namespace")}

@@ -13,6 +13,10 @@ K8S_DIR = REPO_ROOT / "k8s"
 #: The SpinKube CRDs the manifests are validated against (copied, with LICENSE).
 CRD_DIR = K8S_DIR / "crds" / "spin-operator-v0.6.1"
 
+#: Cut-down CRDs of other projects' kinds an overlay uses (Traefik's
+#: Middleware), each saying where its fields come from.
+OTHER_CRD_DIRS = (REPO_ROOT / "tests" / "k8s" / "crds",)
+
 RUNTIME_CLASS_FILE = REPO_ROOT / "runtime-class.yaml"
 
 #: Kubernetes minor versions whose built-in schemas every object must pass
