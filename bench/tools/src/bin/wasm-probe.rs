@@ -11,7 +11,12 @@
 //! - `request_us`: a whole request in-process (store, instance, guest
 //!   handler, body), without the listener and HTTP parsing;
 //! - `dirty_pages`: `load_ms`, `instantiate_us` and `request_us` again, with
-//!   memory reset by [`MemoryReset::DirtyPages`] instead of as Spin does.
+//!   memory reset by [`MemoryReset::DirtyPages`] instead of as Spin does;
+//! - `payload_log_cpu_us`: per prediction route, the CPU time of one request
+//!   in-process with payload logs `off` and at `summary`, each app writing
+//!   its log files as `spin up` does; runs alternate between the two, and
+//!   the time is this thread's CPU time, which other processes' load on the
+//!   machine does not inflate as it does wall time.
 
 use anyhow::{Context, Result, bail};
 use http_body_util::{BodyExt, Full};
@@ -20,7 +25,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use wasm_harness::compose;
-use wasm_harness::{App, Manifest, MemoryReset};
+use wasm_harness::{App, Manifest, MemoryReset, Settings};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
@@ -53,7 +58,9 @@ async fn main() -> Result<()> {
         MemoryReset::DirtyPages,
     )
     .await?;
+    let payload_log = payload_log_cpu(app_manifest, &routes, budget).await?;
     let report = json!({
+        "payload_log_cpu_us": payload_log,
         "sizes": sizes,
         "load_ms": spin["load_ms"],
         "instantiate_us": spin["instantiate_us"],
@@ -97,6 +104,66 @@ async fn timings(
         "instantiate_us": instantiate,
         "request_us": request,
     }))
+}
+
+/// Per POST route, the thread CPU time of one in-process request with
+/// payload logs `off` and at `summary`, in microseconds.
+async fn payload_log_cpu(app_manifest: &str, routes: &[Value], budget: Duration) -> Result<Value> {
+    const LEVELS: [&str; 2] = ["off", "summary"];
+    let logs = std::env::temp_dir().join(format!("car-ml-probe-logs-{}", std::process::id()));
+    let mut apps = Vec::new();
+    for level in LEVELS {
+        let mut environment: Vec<(String, String)> = std::env::vars().collect();
+        environment.push(("SPIN_VARIABLE_PAYLOAD_LOG".into(), level.into()));
+        let settings = Settings {
+            environment,
+            log_dir: Some(logs.join(level)),
+            ..Settings::default()
+        };
+        apps.push(App::load_with_settings(app_manifest.as_ref(), &settings)?);
+    }
+    let mut report = serde_json::Map::new();
+    for route in routes.iter().filter(|route| route["method"] == "POST") {
+        let mut cpu = [Duration::ZERO; 2];
+        let mut calls = 0u32;
+        let started = Instant::now();
+        // Both warm, then alternating blocks, so drifts hit both alike.
+        for app in &apps {
+            for _ in 0..200 {
+                call(app, route).await?;
+            }
+        }
+        while started.elapsed() < budget * 2 {
+            for (app, spent) in apps.iter().zip(&mut cpu) {
+                let before = thread_cpu_time();
+                for _ in 0..50 {
+                    call(app, route).await?;
+                }
+                *spent += thread_cpu_time() - before;
+            }
+            calls += 50;
+        }
+        let per_call = cpu.map(|spent| spent.as_secs_f64() * 1e6 / f64::from(calls));
+        let path = route["path"].as_str().context("a route's path")?;
+        report.insert(
+            path.to_owned(),
+            json!({"off": per_call[0], "summary": per_call[1]}),
+        );
+    }
+    std::fs::remove_dir_all(&logs).ok();
+    Ok(Value::Object(report))
+}
+
+/// The CPU time this thread has used (user and system).
+fn thread_cpu_time() -> Duration {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `time` is a valid timespec for the call to fill.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    assert_eq!(status, 0, "CLOCK_THREAD_CPUTIME_ID is available on Linux");
+    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
 }
 
 /// Each component's size as built, and composed.
