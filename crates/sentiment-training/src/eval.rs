@@ -68,11 +68,12 @@ impl Split {
         }
     }
 
-    /// Train on the training side of all sources (and the emoji rows), test
-    /// on the held-out side. The served model is this split's model.
+    /// Train on the training side of all sources (and the emoji rows and
+    /// car-review training sentences), test on the held-out side. The
+    /// served model is this split's model.
     pub fn in_domain() -> Split {
         let mut trained = Source::ALL.to_vec();
-        trained.push(Source::EmojiRanking);
+        trained.extend([Source::EmojiRanking, Source::CarReviews]);
         Split {
             name: "in-domain",
             train: Selection {
