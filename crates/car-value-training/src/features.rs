@@ -229,9 +229,10 @@ pub const AGE_CENTER: f64 = 7.0;
 /// its own change of slope at each of these ages. (A single slope per line
 /// gave a held-out MAE $130–200 higher: the S-class and AMG lose value fast
 /// when young and slowly later, the vans the other way round.) Bends at 3,
-/// 6 and 10 years came out of cross-validation on the training side (5
-/// folds, two fold seeds) about $12 better than at 6, 11 and 16 or at 4, 9
-/// and 14: most of a line's own change of pace is in its first ten years.
+/// 6 and 10 years came out of cross-validation on the training side
+/// (`eval::cross_validate`) $13 better than at 6, 11 and 16 and $23 better
+/// than at 4, 9 and 14: most of a line's own change of pace is in its
+/// first ten years.
 pub const MODEL_AGE_KNOTS: [f64; 3] = [3.0, 6.0, 10.0];
 
 /// Mileage, in units of 10,000 miles, at which each line's own mileage
@@ -241,9 +242,10 @@ pub const MILEAGE_CENTER_10K: f64 = 8.0;
 
 /// Where the shared mileage slope bends, in units of 10,000 miles: above
 /// 60,000 miles. Chosen by cross-validation on the training side of the
-/// split (5 folds, two fold seeds) among bends at 40,000–100,000 miles: the
-/// year-and-mileage-only MAE is $5,976 with the bend at 60,000 and $6,028
-/// at 100,000, the all-fields one $4,039 and $4,050. (A bend at 5,000 miles
+/// split (`eval::cross_validate`) among bends at 40,000–100,000 miles: the
+/// year-and-mileage-only MAE is $5,990 with the bend at 60,000 and $6,042
+/// at 100,000, with the fields each listing states $4,043 and $4,060 (at
+/// 50,000: within $3 of 60,000). (A bend at 5,000 miles
 /// came out with the value *rising* with mileage below it, low-mileage
 /// demonstrator vans being priced under the trend, and one at 200,000
 /// miles with it rising above, on few listings.)

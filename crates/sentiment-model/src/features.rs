@@ -44,13 +44,13 @@
 //!    the feature [`FAULT_WORD`], so a fault the training sentences never
 //!    named is still a complaint.
 //! 10. In a sentence (ended by `.`, `!`, `?` or an emoji) with a contrast
-//!    word ([`is_contrast`]: `but`, `however`), every word VADER rates (or
-//!    fault word) also gives its class and side of the last contrast word:
-//!    [`POSITIVE_BEFORE_CONTRAST`], [`NEGATIVE_BEFORE_CONTRAST`],
-//!    [`POSITIVE_AFTER_CONTRAST`] or [`NEGATIVE_AFTER_CONTRAST`] (a negated
-//!    word counts with the opposite class). So the model learns how much
-//!    the conclusion after "but" outweighs what comes before, across words:
-//!    "Nice seats, but it leaks." is a complaint.
+//!     word ([`is_contrast`]: `but`, `however`), every word VADER rates (or
+//!     fault word) also gives its class and side of the last contrast word:
+//!     [`POSITIVE_BEFORE_CONTRAST`], [`NEGATIVE_BEFORE_CONTRAST`],
+//!     [`POSITIVE_AFTER_CONTRAST`] or [`NEGATIVE_AFTER_CONTRAST`] (a negated
+//!     word counts with the opposite class). So the model learns how much
+//!     the conclusion after "but" outweighs what comes before, across words:
+//!     "Nice seats, but it leaks." is a complaint.
 
 /// Prefix of a word in the scope of a negation.
 pub const NEGATED: &str = "not_";

@@ -130,7 +130,7 @@ impl Params {
 }
 
 /// 64-bit FNV-1a, then SplitMix64's finaliser.
-fn hash64(parts: &[&[u8]], seed: u64) -> u64 {
+pub(crate) fn hash64(parts: &[&[u8]], seed: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
     for part in parts {
         for &b in part.iter() {
