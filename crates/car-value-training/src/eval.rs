@@ -255,6 +255,65 @@ pub fn held_out(cleaned: &Cleaned) -> anyhow::Result<HeldOut> {
     })
 }
 
+/// Seeds of the fold assignments of [`cross_validate`]: each seed cuts
+/// the training side into [`CV_FOLDS`] folds by a hash of each row's
+/// position in the file.
+pub const CV_SEEDS: [u64; 2] = [7, 8];
+
+/// Folds per seed in [`cross_validate`].
+pub const CV_FOLDS: u64 = 5;
+
+/// The served procedure cross-validated on the training side of the
+/// [`SPLIT_SEED`] split only: how its settings (bends, IRLS rounds, ridge
+/// penalty) were chosen without looking at the held-out rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CrossValidated {
+    /// Folds fitted ([`CV_SEEDS`] × [`CV_FOLDS`]).
+    pub fits: usize,
+    /// Mean over the folds of the MAE with the fields each listing states.
+    pub served_mae: f64,
+    /// Mean over the folds of the MAE with year and mileage only.
+    pub year_mileage_mae: f64,
+    /// Mean over the folds of the served interval's coverage.
+    pub coverage: f64,
+}
+
+/// For each of [`CV_SEEDS`] and each of its [`CV_FOLDS`] folds of the
+/// training side, fits the whole served family (and the branded-title
+/// discounts) on the other folds and scores it on the fold, as
+/// [`held_out`] scores it on the held-out side.
+pub fn cross_validate(cleaned: &Cleaned) -> anyhow::Result<CrossValidated> {
+    let (train, _) = split(&cleaned.rows, SPLIT_SEED);
+    let (branded, _) = split(&cleaned.branded, SPLIT_SEED);
+    let mut scores = Vec::new();
+    for seed in CV_SEEDS {
+        for fold in 0..CV_FOLDS {
+            let in_fold = |r: &CleanRow| splitmix64(seed ^ r.index as u64) % CV_FOLDS == fold;
+            let (test, fit_rows): (Vec<CleanRow>, Vec<CleanRow>) =
+                train.iter().cloned().partition(|r| in_fold(r));
+            let fit_branded: Vec<CleanRow> =
+                branded.iter().filter(|r| !in_fold(r)).cloned().collect();
+            let family = train_family(&fit_rows, &fit_branded)?;
+            let actual = prices_of(&test);
+            let served: Vec<Prediction> = test.iter().map(|r| family.predict_row(r)).collect();
+            let year_mileage: Vec<Prediction> = test
+                .iter()
+                .map(|r| family.predict(r.year, r.mileage, &[None; 6]))
+                .collect();
+            scores.push((score(&actual, &served), score(&actual, &year_mileage)));
+        }
+    }
+    let mean = |f: &dyn Fn(&(Score, Score)) -> f64| {
+        scores.iter().map(f).sum::<f64>() / scores.len() as f64
+    };
+    Ok(CrossValidated {
+        fits: scores.len(),
+        served_mae: mean(&|s| s.0.metrics.mae),
+        year_mileage_mae: mean(&|s| s.1.metrics.mae),
+        coverage: mean(&|s| s.0.coverage.unwrap_or(f64::NAN)),
+    })
+}
+
 /// One line of the comparison table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {

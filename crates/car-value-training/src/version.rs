@@ -72,7 +72,13 @@ mod tests {
     #[test]
     fn parameters_name_every_setting() {
         let p = parameters();
-        for needle in ["alpha=10;", "min_level_rows=20", "folds=5", "20211995"] {
+        for needle in [
+            "alpha=1;",
+            "irls=8 ",
+            "min_level_rows=20",
+            "folds=5",
+            "20211995",
+        ] {
             assert!(p.contains(needle), "{needle} missing from {p}");
         }
     }

@@ -128,17 +128,17 @@ fn the_seed_line_stays_below_8000_usd_for_other_seeds() {
 // ------------------------------------------------------------ quality guards
 //
 // Published figures (seed 20211995, 3,419 train / 911 held out): served MAE
-// $4,054, median AE $1,982, R² 0.760, 10–90 coverage 79.9%; year + mileage
-// only: MAE $5,822, coverage 81.1%; seed line MAE $6,917. The thresholds
-// leave 4–6% of room: enough for floating-point differences between
+// $3,941, median AE $1,928, R² 0.769, 10–90 coverage 78.8%; year + mileage
+// only: MAE $5,867, coverage 79.9%; seed line MAE $6,917. The thresholds
+// leave 3–6% of room: enough for floating-point differences between
 // platforms, not for a real regression.
 
 /// Served MAE threshold, USD.
-const MAX_SERVED_MAE: f64 = 4_250.0;
+const MAX_SERVED_MAE: f64 = 4_100.0;
 /// Served median absolute error threshold, USD.
-const MAX_SERVED_MEDIAN_AE: f64 = 2_100.0;
+const MAX_SERVED_MEDIAN_AE: f64 = 2_050.0;
 /// Served R² floor.
-const MIN_SERVED_R2: f64 = 0.73;
+const MIN_SERVED_R2: f64 = 0.74;
 /// Year + mileage only MAE threshold, USD.
 const MAX_YEAR_MILEAGE_MAE: f64 = 6_050.0;
 /// The 10–90 interval must cover between these shares of held-out prices.
@@ -241,7 +241,8 @@ fn each_modelled_field_improves_held_out_mae_and_title_status_does_not() {
         if Field::MODELLED.contains(&field) {
             assert!(with < base, "{} does not help: {with:.0}", field.name());
         } else {
-            assert!(with >= base, "{} now helps: ship it", field.name());
+            // a tie within a few dollars is no help
+            assert!(with > base - 5.0, "{} now helps: ship it", field.name());
         }
     }
     let all = line("(d) log curve + all five fields").metrics.mae;

@@ -16,7 +16,7 @@
 //!    `can not`.
 //! 4. After a negation word ([`is_negation`]: `not`, `no`, `never`,
 //!    `nothing`, `without`, misspelt contractions such as `dont`…) every
-//!    word up to the next `.`, `,`, `;`, `:`, `!`, `?` or `but` is marked
+//!    word up to the next `.`, `,`, `;`, `:`, `!`, `?`, `but` or `however` is marked
 //!    with the prefix [`NEGATED`]: "not good at all" → `not not_good
 //!    not_at not_all`. So "good" and "not … good" are different features.
 //! 5. The features of a text are its tokens (unigrams) and every pair of
@@ -30,13 +30,27 @@
 //!    weights the training data would give them come from other topics
 //!    (Amazon's car chargers, movies' car chases). They still separate their
 //!    neighbours: "the car is" gives neither `the car` nor `the is`.
-//! 7. A negated word that VADER's lexicon rates also gives the feature
-//!    [`NEGATED_POSITIVE`] or [`NEGATED_NEGATIVE`]: what negating a positive
-//!    or a negative word does, learned across words, so that a negated
-//!    complaint the training data never negated ("zero complaints") is still
-//!    read. `zero` counts as a negation.
+//! 7. A negated word that VADER's lexicon rates (or a fault word, rule 9)
+//!    also gives the feature [`NEGATED_POSITIVE`] or [`NEGATED_NEGATIVE`]:
+//!    what negating a positive or a negative word does, learned across
+//!    words, so that a negated complaint the training data never negated
+//!    ("zero complaints", "never leaks") is still read. `zero` counts as a
+//!    negation.
 //! 8. An emoji VADER knows (its emoji lexicon) is a token of its own, like
-//!    `!`, and ends a clause: "👍", "😡".
+//!    `!`, and ends a sentence: "👍", "😡".
+//! 9. A word that names a fault of a car ([`is_fault_word`]: "leaks",
+//!    "rust", "rattles", "stalled"…; most of them unrated by VADER) counts
+//!    as a negative word for rules 7 and 10, and outside a negation also
+//!    gives the feature [`FAULT_WORD`], so a fault the training sentences
+//!    never named is still a complaint.
+//! 10. In a sentence (ended by `.`, `!`, `?` or an emoji) with a contrast
+//!     word ([`is_contrast`]: `but`, `however`), every word VADER rates (or
+//!     fault word) also gives its class and side of the last contrast word:
+//!     [`POSITIVE_BEFORE_CONTRAST`], [`NEGATIVE_BEFORE_CONTRAST`],
+//!     [`POSITIVE_AFTER_CONTRAST`] or [`NEGATIVE_AFTER_CONTRAST`] (a negated
+//!     word counts with the opposite class). So the model learns how much
+//!     the conclusion after "but" outweighs what comes before, across words:
+//!     "Nice seats, but it leaks." is a complaint.
 
 /// Prefix of a word in the scope of a negation.
 pub const NEGATED: &str = "not_";
@@ -48,10 +62,23 @@ pub const NEGATED_POSITIVE: &str = "not_(positive word)";
 /// "no problems", "zero complaints", "never disappointed".
 pub const NEGATED_NEGATIVE: &str = "not_(negative word)";
 
+/// The feature of a word of [`is_fault_word`] outside a negation (rule 9).
+pub const FAULT_WORD: &str = "(fault word)";
+
+/// The features of a rated word before the last contrast word of its
+/// sentence (rule 10): what the writer concedes before the conclusion.
+pub const POSITIVE_BEFORE_CONTRAST: &str = "(positive word) before but";
+pub const NEGATIVE_BEFORE_CONTRAST: &str = "(negative word) before but";
+
+/// The features of a rated word after the last contrast word of its
+/// sentence (rule 10): the conclusion.
+pub const POSITIVE_AFTER_CONTRAST: &str = "(positive word) after but";
+pub const NEGATIVE_AFTER_CONTRAST: &str = "(negative word) after but";
+
 /// Names this feature extraction; part of the model version, so a change to
 /// these rules gives a new version. Bump it with any change to this module.
 pub const FEATURES_ID: &str =
-    "words+bigrams/negation-scope/topic-words/emoji/negated-lexicon-class/v2";
+    "words+bigrams/negation-scope/topic-words/emoji/negated-lexicon-class/fault-words/contrast/v3";
 
 /// Whether `word` (lower-cased) starts a negation scope.
 #[rustfmt::skip]
@@ -66,6 +93,43 @@ pub fn is_negation(word: &str) -> bool {
     )
 }
 
+/// Whether `word` (lower-cased) turns a sentence around: what comes after
+/// it is the writer's conclusion (rule 10). It also ends a negation scope.
+pub fn is_contrast(word: &str) -> bool {
+    matches!(word, "but" | "however")
+}
+
+/// Whether `word` (lower-cased, without the [`NEGATED`] prefix) names a
+/// fault of a car (rule 9). VADER's lexicon rates 16 of these words
+/// ("died", "worn", "leaked"…) and none of the others: its complaints are
+/// about feelings ("disappointed", "broken"), and car reviews complain in
+/// nouns and verbs of their own ("it leaks", "rust", "the clutch slips").
+/// Written for this project, in every common inflection.
+#[rustfmt::skip]
+pub fn is_fault_word(word: &str) -> bool {
+    matches!(
+        word,
+        "issue" | "issues" | "leak" | "leaks" | "leaking" | "leaked" | "leaky"
+        | "rust" | "rusts" | "rusty" | "rusted" | "rusting" | "corrosion" | "corroded"
+        | "rattle" | "rattles" | "rattling" | "rattly" | "squeak" | "squeaks" | "squeaking"
+        | "squeaky" | "squeal" | "squeals" | "squealing" | "clunk" | "clunks" | "clunking"
+        | "knock" | "knocks" | "knocking" | "grind" | "grinds" | "grinding" | "whine"
+        | "whines" | "whining" | "drip" | "drips" | "dripping" | "stalls" | "stalled"
+        | "stalling" | "breakdown" | "breakdowns" | "breaks" | "breaking" | "glitch"
+        | "glitches" | "glitched" | "glitchy" | "slip" | "slips" | "slipping" | "slipped"
+        | "overheat" | "overheats" | "overheating" | "overheated" | "misfire" | "misfires"
+        | "misfiring" | "shudder" | "shudders" | "shuddering" | "vibration" | "vibrations"
+        | "wobble" | "wobbles" | "repair" | "repairs" | "recall" | "recalls" | "tow"
+        | "towed" | "towing" | "stranded" | "hassle" | "hassles" | "headache" | "headaches"
+        | "lemon" | "junk" | "gremlin" | "gremlins" | "dent" | "dents" | "dented"
+        | "downtime" | "defects" | "defective" | "malfunction" | "malfunctions"
+        | "malfunctioning" | "died" | "dies" | "quit" | "quits" | "jerks" | "jerky"
+        | "hesitates" | "hesitation" | "noise" | "noises" | "fault" | "faulty" | "smoke"
+        | "smokes" | "smoking" | "fade" | "fades" | "fading" | "faded" | "wear" | "worn"
+        | "peel" | "peels" | "peeling" | "crack" | "cracks" | "cracked"
+    )
+}
+
 /// Whether `word` (lower-cased, without the [`NEGATED`] prefix) names the
 /// reviewed thing (rule 6).
 #[rustfmt::skip]
@@ -77,12 +141,13 @@ pub fn is_topic_word(word: &str) -> bool {
     )
 }
 
-/// One token of a text: a word, `!` or `?`, or the end of a clause.
+/// One token of a text: a word, `!`, `?` or an emoji (each of which ends a
+/// sentence), or the end of a clause (`sentence` when it is a `.`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece {
     Word(String),
     Mark(char),
-    Break,
+    Break { sentence: bool },
 }
 
 fn is_word_char(c: char) -> bool {
@@ -114,7 +179,8 @@ fn pieces(text: &str) -> Vec<Piece> {
         flush(&mut word, &mut out);
         match c {
             '!' | '?' => out.push(Piece::Mark(c)),
-            '.' | ',' | ';' | ':' => out.push(Piece::Break),
+            '.' => out.push(Piece::Break { sentence: true }),
+            ',' | ';' | ':' => out.push(Piece::Break { sentence: false }),
             c if crate::vader::emoji_description(c).is_some() => out.push(Piece::Mark(c)),
             _ => {}
         }
@@ -144,40 +210,89 @@ fn split_contraction(word: &str, out: &mut Vec<Piece>) {
     }
 }
 
-/// The tokens of `text` in order (rules 1–4), with `None` at clause breaks.
-fn tokens(text: &str) -> Vec<Option<String>> {
-    let mut out = Vec::new();
+/// Which side of a contrast word ([`is_contrast`]) of its sentence a token
+/// is on (rule 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// The sentence has no contrast word.
+    Plain,
+    /// Before its last contrast word.
+    Before,
+    /// After it.
+    After,
+}
+
+/// A token and the side of its sentence's contrast it is on; `None` at
+/// clause breaks.
+type Token = (Option<String>, Side);
+
+/// Sets the sides of one sentence's tokens (`sentence`) from its last
+/// contrast word, if any.
+fn mark_contrast(sentence: &mut [Token]) {
+    let last = sentence
+        .iter()
+        .rposition(|(t, _)| t.as_deref().is_some_and(is_contrast));
+    if let Some(last) = last {
+        for (i, (_, side)) in sentence.iter_mut().enumerate() {
+            *side = if i < last { Side::Before } else { Side::After };
+        }
+    }
+}
+
+/// The tokens of `text` in order (rules 1–4), with `None` at clause breaks,
+/// and their side of a contrast (rule 10).
+fn tokens(text: &str) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::new();
+    let mut sentence_start = 0;
     let mut negated = false;
     for piece in pieces(text) {
         match piece {
             Piece::Word(word) => {
-                if word == "but" {
+                if is_contrast(&word) {
                     negated = false;
-                    out.push(Some(word));
+                    out.push((Some(word), Side::Plain));
                 } else if negated {
                     // a negation word inside a scope keeps it going
-                    out.push(Some(format!("{NEGATED}{word}")));
+                    out.push((Some(format!("{NEGATED}{word}")), Side::Plain));
                 } else {
                     negated = is_negation(&word);
-                    out.push(Some(word));
+                    out.push((Some(word), Side::Plain));
                 }
             }
             Piece::Mark(c) => {
                 negated = false;
-                out.push(Some(c.to_string()));
-                out.push(None);
+                out.push((Some(c.to_string()), Side::Plain));
+                out.push((None, Side::Plain));
+                mark_contrast(&mut out[sentence_start..]);
+                sentence_start = out.len();
             }
-            Piece::Break => {
+            Piece::Break { sentence } => {
                 negated = false;
-                out.push(None);
+                out.push((None, Side::Plain));
+                if sentence {
+                    mark_contrast(&mut out[sentence_start..]);
+                    sentence_start = out.len();
+                }
             }
         }
     }
+    mark_contrast(&mut out[sentence_start..]);
     out
 }
 
-/// The features of `text`: its unigrams and bigrams (rule 5), and the class
-/// of each negated word VADER rates, sorted and without repeats.
+/// The polarity of a word (lower-cased, without the [`NEGATED`] prefix):
+/// the sign of its VADER valence, or negative for a [`is_fault_word`].
+fn polarity(word: &str) -> Option<bool> {
+    match crate::vader::lexicon_valence(word) {
+        Some(v) if v > 0.0 => Some(true),
+        Some(v) if v < 0.0 => Some(false),
+        _ if is_fault_word(word) => Some(false),
+        _ => None,
+    }
+}
+
+/// The features of `text`: its unigrams and bigrams (rule 5), and the
+/// classes of rules 7, 9 and 10, sorted and without repeats.
 ///
 /// ```
 /// use sentiment_model::features::terms;
@@ -194,32 +309,48 @@ pub fn terms(text: &str) -> Vec<String> {
     let tokens = tokens(text);
     let mut out: Vec<String> = Vec::with_capacity(tokens.len() * 2);
     let mut prev: Option<&str> = None;
-    for token in &tokens {
-        match token {
-            Some(token) if is_topic_word(token.strip_prefix(NEGATED).unwrap_or(token)) => {
-                prev = None;
-            }
-            Some(token) => {
-                out.push(token.clone());
-                if let Some(prev) = prev {
-                    out.push(format!("{prev} {token}"));
-                }
-                prev = Some(token);
-            }
-            None => prev = None,
+    for (token, side) in &tokens {
+        let Some(token) = token else {
+            prev = None;
+            continue;
+        };
+        let (word, negated) = match token.strip_prefix(NEGATED) {
+            Some(word) => (word, true),
+            None => (token.as_str(), false),
+        };
+        if is_topic_word(word) {
+            prev = None;
+            continue;
         }
+        out.push(token.clone());
+        if let Some(prev) = prev {
+            out.push(format!("{prev} {token}"));
+        }
+        prev = Some(token);
+        let Some(positive) = polarity(word) else {
+            continue;
+        };
+        if negated {
+            out.push(
+                if positive {
+                    NEGATED_POSITIVE
+                } else {
+                    NEGATED_NEGATIVE
+                }
+                .to_owned(),
+            );
+        } else if is_fault_word(word) {
+            out.push(FAULT_WORD.to_owned());
+        }
+        let class = match (*side, positive != negated) {
+            (Side::Plain, _) => continue,
+            (Side::Before, true) => POSITIVE_BEFORE_CONTRAST,
+            (Side::Before, false) => NEGATIVE_BEFORE_CONTRAST,
+            (Side::After, true) => POSITIVE_AFTER_CONTRAST,
+            (Side::After, false) => NEGATIVE_AFTER_CONTRAST,
+        };
+        out.push(class.to_owned());
     }
-    let classes: Vec<String> = tokens
-        .iter()
-        .flatten()
-        .filter_map(|t| t.strip_prefix(NEGATED))
-        .filter_map(|word| match crate::vader::lexicon_valence(word) {
-            Some(v) if v > 0.0 => Some(NEGATED_POSITIVE.to_owned()),
-            Some(v) if v < 0.0 => Some(NEGATED_NEGATIVE.to_owned()),
-            _ => None,
-        })
-        .collect();
-    out.extend(classes);
     out.sort_unstable();
     out.dedup();
     out
@@ -304,6 +435,33 @@ mod tests {
         assert_eq!(terms("-- ::"), Vec::<String>::new());
         assert_eq!(terms("great 👍"), ["great", "great 👍", "👍"]);
         assert_eq!(terms("'quoted'"), ["quoted"]);
+    }
+
+    #[test]
+    fn fault_words_are_negative_words_of_their_own() {
+        assert!(terms("It leaks").contains(&FAULT_WORD.to_owned()));
+        let t = terms("It never leaks");
+        assert!(t.contains(&NEGATED_NEGATIVE.to_owned()), "{t:?}");
+        assert!(!t.contains(&FAULT_WORD.to_owned()), "{t:?}");
+        // a complaint about a feeling, not a fault of the car
+        assert!(!terms("broken").contains(&FAULT_WORD.to_owned()));
+    }
+
+    #[test]
+    fn rated_words_give_their_side_of_the_last_contrast_word() {
+        let t = terms("Nice seats, but it leaks. Great!");
+        assert!(t.contains(&POSITIVE_BEFORE_CONTRAST.to_owned()), "{t:?}");
+        assert!(t.contains(&NEGATIVE_AFTER_CONTRAST.to_owned()), "{t:?}");
+        // "great" is in a sentence of its own, without a contrast
+        assert!(!t.contains(&POSITIVE_AFTER_CONTRAST.to_owned()), "{t:?}");
+        // a negated word counts with the opposite class
+        let t = terms("Old, however not bad");
+        assert!(t.contains(&POSITIVE_AFTER_CONTRAST.to_owned()), "{t:?}");
+        assert!(
+            !terms("Nice seats and great brakes")
+                .iter()
+                .any(|f| f.contains("but"))
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! [`analyze`] is the served model: L2-regularised logistic regression over
 //! the presence of words and adjacent-word pairs (with negation marking, see
 //! [`features`]) plus VADER's compound score, trained by
-//! `crates/sentiment-training` on the UCI Amazon/IMDb sentences and the
-//! Rotten Tomatoes snippets of `data/sentiment/`. It answers a label, a score
+//! `crates/sentiment-training` on the UCI Amazon/IMDb sentences, the
+//! Rotten Tomatoes snippets, the emoji ranking and the car-review training
+//! sentences of `data/sentiment/`. It answers a label, a score
 //! in [-1, 1], a confidence and the (at most five) terms that moved the
 //! decision most. [`MODEL_VERSION`] names the model and [`METRICS`] gives its
 //! held-out figures; the model card is `docs/MODELS.md`.

@@ -15,7 +15,14 @@ pub const RT_FILE: &str = "sentiment/rotten_tomatoes.tsv";
 /// trained on (see `data/README.md`).
 pub const CHALLENGE_FILE: &str = "sentiment/car_reviews_challenge.tsv";
 
-/// A sentence of the challenge set.
+/// The car-review training sentences, relative to the data folder: short
+/// sentences about cars written and labelled for this project to teach what
+/// the other sources lack (faults, praise of their absence, negation,
+/// contrast, dealers, emoji), kept apart from the challenge set (see
+/// `data/README.md`). Always on the training side.
+pub const CAR_TRAIN_FILE: &str = "sentiment/car_reviews_train.tsv";
+
+/// A sentence of the challenge set or of the car-review training sentences.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChallengeRow {
     /// What it tests: `negation`, `contrast`, `absence`, `faults`, `plain`,
@@ -28,10 +35,17 @@ pub struct ChallengeRow {
 /// Parses the challenge set (`category TAB label TAB text`, header line
 /// first).
 pub fn parse_challenge(text: &str) -> Result<Vec<ChallengeRow>> {
+    parse_car_sentences(text, CHALLENGE_FILE)
+}
+
+/// Parses a file of car sentences (`category TAB label TAB text`, header
+/// line first): the challenge set or the car-review training sentences;
+/// `file` names it in errors.
+pub fn parse_car_sentences(text: &str, file: &str) -> Result<Vec<ChallengeRow>> {
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, "category\tlabel\ttext")) => {}
-        other => bail!("{CHALLENGE_FILE}: unexpected header {other:?}"),
+        other => bail!("{file}: unexpected header {other:?}"),
     }
     lines
         .map(|(i, line)| {
@@ -40,11 +54,11 @@ pub fn parse_challenge(text: &str) -> Result<Vec<ChallengeRow>> {
             let (Some(category), Some(label), Some(text)) =
                 (fields.next(), fields.next(), fields.next())
             else {
-                bail!("{CHALLENGE_FILE}:{n}: expected category TAB label TAB text");
+                bail!("{file}:{n}: expected category TAB label TAB text");
             };
             Ok(ChallengeRow {
                 category: category.to_owned(),
-                positive: parse_label(label, CHALLENGE_FILE, n)?,
+                positive: parse_label(label, file, n)?,
                 text: text.to_owned(),
             })
         })
@@ -119,6 +133,10 @@ pub enum Source {
     /// The emoji sentiment ranking: one emoji per row. Trained on, never
     /// held out (they are not sentences).
     EmojiRanking,
+    /// Car-review sentences written for this project ([`CAR_TRAIN_FILE`]).
+    /// Trained on, never held out: the car-review challenge set tests what
+    /// they teach.
+    CarReviews,
 }
 
 impl Source {
@@ -132,7 +150,14 @@ impl Source {
             Source::Imdb => "imdb",
             Source::RottenTomatoes => "rotten_tomatoes",
             Source::EmojiRanking => "emoji_ranking",
+            Source::CarReviews => "car_reviews",
         }
+    }
+
+    /// Whether its sentences are split into training and held-out sides
+    /// ([`Source::ALL`]); the others are always trained on.
+    pub fn is_split(self) -> bool {
+        Source::ALL.contains(&self)
     }
 }
 
@@ -273,7 +298,8 @@ pub fn clean(raw: Vec<Row>) -> Dataset {
 }
 
 /// Reads and cleans `data_dir/sentiment/*.tsv`, then adds the emoji rows
-/// ([`parse_emoji_ranking`]). Also returns the raw bytes of the three files
+/// ([`parse_emoji_ranking`]) and the car-review training sentences (those
+/// not already in the data). Also returns the raw bytes of the four files
 /// (for the model version).
 pub fn load(data_dir: &Path) -> Result<(Dataset, Vec<Vec<u8>>)> {
     let read = |rel: &str| {
@@ -283,6 +309,7 @@ pub fn load(data_dir: &Path) -> Result<(Dataset, Vec<Vec<u8>>)> {
     let uci = read(UCI_FILE)?;
     let rt = read(RT_FILE)?;
     let emoji = read(EMOJI_FILE)?;
+    let cars = read(CAR_TRAIN_FILE)?;
     let mut dataset = parse(
         std::str::from_utf8(&uci).context(UCI_FILE)?,
         std::str::from_utf8(&rt).context(RT_FILE)?,
@@ -290,7 +317,21 @@ pub fn load(data_dir: &Path) -> Result<(Dataset, Vec<Vec<u8>>)> {
     dataset.rows.extend(parse_emoji_ranking(
         std::str::from_utf8(&emoji).context(EMOJI_FILE)?,
     )?);
-    Ok((dataset, vec![uci, rt, emoji]))
+    let known: HashSet<String> = dataset.rows.iter().map(|r| dedup_key(&r.text)).collect();
+    for car in parse_car_sentences(
+        std::str::from_utf8(&cars).context(CAR_TRAIN_FILE)?,
+        CAR_TRAIN_FILE,
+    )? {
+        let text = fold_whitespace(&car.text);
+        if !known.contains(&dedup_key(&text)) {
+            dataset.rows.push(Row {
+                source: Source::CarReviews,
+                positive: car.positive,
+                text,
+            });
+        }
+    }
+    Ok((dataset, vec![uci, rt, emoji, cars]))
 }
 
 #[cfg(test)]

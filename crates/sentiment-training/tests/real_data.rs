@@ -12,14 +12,14 @@ use sentiment_training::{
     version, weights_path,
 };
 
-/// QUALITY GUARD. Floors set from the figures of the first shipped model
-/// (in-domain held-out accuracy 80.1%, F1 83.1%, Amazon held-out 85.8%;
-/// movies → products 84.5%; VADER 66.1% and 76.7% on the same rows) minus
-/// about 1 to 3 points, so that a regression fails CI but noise from a
+/// QUALITY GUARD. Floors set from the figures of the served model
+/// (in-domain held-out accuracy 80.2%, F1 83.2%, Amazon held-out 86.3%;
+/// movies → products 84.4%; VADER 66.1% and 76.7% on the same rows) minus
+/// about 1 to 2 points, so that a regression fails CI but noise from a
 /// retuned model does not. See docs/MODELS.md.
 const MIN_ACCURACY: f64 = 0.79;
-const MIN_F1: f64 = 0.81;
-const MIN_AMAZON_ACCURACY: f64 = 0.83;
+const MIN_F1: f64 = 0.82;
+const MIN_AMAZON_ACCURACY: f64 = 0.84;
 const MIN_CROSS_DOMAIN_ACCURACY: f64 = 0.82;
 /// The trained model must beat VADER on the same rows by this much.
 const MIN_GAIN_OVER_VADER: f64 = 0.10;
@@ -111,7 +111,7 @@ fn served_model_scores_the_held_out_rows_as_training_measured() {
     for row in dataset()
         .rows
         .iter()
-        .filter(|r| r.source != Source::EmojiRanking && is_held_out(&r.text, &params))
+        .filter(|r| r.source.is_split() && is_held_out(&r.text, &params))
     {
         let p = sentiment_model::probability(&row.text);
         let analysis = sentiment_model::analyze(&row.text).expect("a valid review");
@@ -139,8 +139,9 @@ fn cleaning_drops_the_repeated_sentences_data_readme_states() {
     assert_eq!(c.empty, 0);
     assert_eq!(c.duplicate, 75);
     assert_eq!(c.duplicate_conflicting, 0);
-    // 14,733 clean sentences, then 379 emoji rows of the ranking
-    assert_eq!(dataset().rows.len(), 14_733 + 379);
+    // 14,733 clean sentences, then 379 emoji rows of the ranking and the
+    // 367 car-review training sentences
+    assert_eq!(dataset().rows.len(), 14_733 + 379 + 367);
     assert_eq!(
         dataset()
             .rows
@@ -154,9 +155,10 @@ fn cleaning_drops_the_repeated_sentences_data_readme_states() {
         (
             count(Source::Amazon),
             count(Source::Imdb),
-            count(Source::RottenTomatoes)
+            count(Source::RottenTomatoes),
+            count(Source::CarReviews)
         ),
-        (987, 996, 12_750)
+        (987, 996, 12_750, 367)
     );
 }
 
@@ -243,16 +245,52 @@ fn the_challenge_set_has_200_car_sentences_none_of_them_trained_on() {
     }
 }
 
-/// Published: 74.9% on the challenge set, VADER 65.9% (the target, 90%, is
-/// not met; docs/MODELS.md says why). The floor leaves about 3 points.
+/// The lower-cased words of a sentence (letters and apostrophes), as a set.
+fn word_set(text: &str) -> std::collections::HashSet<String> {
+    text.to_lowercase()
+        .split(|c: char| !(c.is_alphabetic() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The car-review training sentences were written apart from the challenge
+/// set, and kept apart: none shares 40% or more of its words (Jaccard
+/// index of the two word sets) with any challenge sentence, so none is a
+/// copy or a close paraphrase of one (data/README.md).
+#[test]
+fn the_car_training_sentences_are_no_paraphrases_of_the_challenge_set() {
+    let challenge: Vec<_> = data::load_challenge(&data_dir())
+        .unwrap()
+        .iter()
+        .map(|r| (r.text.clone(), word_set(&r.text)))
+        .collect();
+    let cars: Vec<_> = dataset()
+        .rows
+        .iter()
+        .filter(|r| r.source == Source::CarReviews)
+        .collect();
+    assert!(cars.len() >= 300, "{}", cars.len());
+    for car in cars {
+        let words = word_set(&car.text);
+        for (text, other) in &challenge {
+            let shared = words.intersection(other).count();
+            let jaccard = shared as f64 / words.union(other).count() as f64;
+            assert!(jaccard < 0.4, "{:?} is close to {text:?}", car.text);
+        }
+    }
+}
+
+/// Published: 92.9% on the challenge set, VADER 65.9% (the target is 90%).
+/// The floor leaves about 3 points.
 #[test]
 fn quality_guard_challenge_set() {
     let trained = trained();
     let total = trained.challenge.total;
     println!("{}", trained.challenge.table());
-    assert!(total.model.accuracy() >= 0.72, "{total:?}");
+    assert!(total.model.accuracy() >= 0.90, "{total:?}");
     assert!(
-        total.model.accuracy() >= total.vader.accuracy() + 0.05,
+        total.model.accuracy() >= total.vader.accuracy() + 0.20,
         "{total:?}"
     );
 }

@@ -69,7 +69,7 @@ fn serve(manifest: &Path, requests: &[(&str, &str, Value)]) -> Vec<(u16, Value)>
     answers
 }
 
-// VADER reads it as positive, the trained model as negative.
+// VADER reads it as positive, the trained model as neutral.
 const REVIEW: &str = "Not the worst car I have owned.";
 
 fn requests() -> Vec<(&'static str, &'static str, Value)> {
