@@ -329,7 +329,7 @@ def payload_log_comparison(args):
     return {"runs": best, "lines": lines}
 
 
-def payload_log_report(add, compared, args):
+def payload_log_report(add, compared, args, probed=None):
     add("### Payload logs: off against summary")
     add("")
     add(f"The app's prediction routes with `SPIN_VARIABLE_PAYLOAD_LOG=off` and `=summary` (the "
@@ -345,6 +345,19 @@ def payload_log_report(add, compared, args):
         add(f"| `{path}` | {c} | {fmt_rps(run['rps'])} | {fmt_rps(summary[(path, c)]['rps'])} | "
             f"{summary[(path, c)]['rps'] / run['rps']:.3f}× |")
     add("")
+    cpu = (probed or {}).get("payload_log_cpu_us")
+    if cpu:
+        add("In process (`wasm-probe`: no HTTP; this thread's CPU time, which the machine's other load "
+            "does not inflate; log files written as `spin up` writes them). `/api/trade` and "
+            "`/api/review` log at summary whatever the variable says, so their two columns "
+            "measure the same thing:")
+        add("")
+        add("| route | off µs | summary µs | summary − off |")
+        add("|---|---:|---:|---:|")
+        for path, levels in cpu.items():
+            add(f"| `{path}` | {levels['off']:.1f} | {levels['summary']:.1f} | "
+                f"{levels['summary'] - levels['off']:+.1f} µs |")
+        add("")
 
 
 def criterion(args):
@@ -419,7 +432,7 @@ def report(results, micro, probed, args, loads, compared=None):
         add("")
     goals(add, results, micro, probed, args, compared)
     if compared:
-        payload_log_report(add, compared, args)
+        payload_log_report(add, compared, args, probed)
     if not results:
         return "\n".join(lines)
     add("### Every run")

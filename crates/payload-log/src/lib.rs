@@ -290,7 +290,6 @@ impl Logged for CarAnalysisRequest {
 /// arrives; [`Recorder::wrap`] the route's handler.
 pub struct Recorder<W> {
     started: Instant,
-    unix_ms: u64,
     level: fn() -> Level,
     out: W,
 }
@@ -301,9 +300,6 @@ impl<W: Write> Recorder<W> {
     pub fn new(level: fn() -> Level, out: W) -> Self {
         Recorder {
             started: Instant::now(),
-            unix_ms: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |since| since.as_millis() as u64),
             level,
             out,
         }
@@ -324,16 +320,21 @@ impl<W: Write> Recorder<W> {
             }
             let inputs = request.inputs(level);
             let answer = handler(request)?;
+            let duration = self.started.elapsed();
+            // The wall clock is read once, at the end: the arrival time is
+            // that less the duration.
+            let arrived = SystemTime::now()
+                .checked_sub(duration)
+                .and_then(|arrived| arrived.duration_since(UNIX_EPOCH).ok());
             let mut line = Line {
                 schema: SCHEMA.to_owned(),
                 route: route.to_owned(),
-                unix_ms: self.unix_ms,
-                duration_us: 0,
+                unix_ms: arrived.map_or(0, |since| since.as_millis() as u64),
+                duration_us: duration.as_micros() as u64,
                 car: None,
                 review: None,
             };
             R::complete(inputs, &answer, &mut line);
-            line.duration_us = self.started.elapsed().as_micros() as u64;
             // A log that cannot be written must not fail the answer.
             let _ = self.out.write_all(&line.to_json_line());
             let _ = self.out.flush();
@@ -345,17 +346,69 @@ impl<W: Write> Recorder<W> {
 #[cfg(feature = "spin")]
 mod spin {
     use super::{Level, Recorder, VARIABLE};
+    use wasi::cli::stdout::get_stdout;
+    use wasi::io::streams::{OutputStream, StreamError};
 
     /// The level the Spin variable `payload_log` sets.
     pub fn level() -> Level {
         Level::from_variable(spin_sdk::variables::get(VARIABLE))
     }
 
-    impl Recorder<std::io::Stdout> {
+    /// The component's standard output, a line written with one
+    /// `blocking-write-and-flush` of `wasi:cli/stdout`'s stream when it fits
+    /// one (4096 bytes, as every summary line does): a host call or two a
+    /// line, where Rust's `std::io::stdout` (its line buffer, then
+    /// wasi-libc's descriptor layer) takes several more. A longer line (a
+    /// long review at level `full`) is written as the stream takes it, in
+    /// as few writes as it allows, and flushed.
+    #[derive(Default)]
+    pub struct Stdout {
+        stream: Option<OutputStream>,
+        unflushed: bool,
+    }
+
+    /// The most `blocking-write-and-flush` takes at once.
+    const MAX_WRITE_AND_FLUSH: usize = 4096;
+
+    fn failed(failure: StreamError) -> std::io::Error {
+        std::io::Error::other(format!("writing standard output: {failure:?}"))
+    }
+
+    impl std::io::Write for Stdout {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let stream = self.stream.get_or_insert_with(get_stdout);
+            if bytes.len() <= MAX_WRITE_AND_FLUSH && !self.unflushed {
+                stream.blocking_write_and_flush(bytes).map_err(failed)?;
+                return Ok(bytes.len());
+            }
+            let permit = loop {
+                match stream.check_write().map_err(failed)? {
+                    0 => stream.subscribe().block(),
+                    permit => break permit,
+                }
+            };
+            let written = bytes
+                .len()
+                .min(usize::try_from(permit).unwrap_or(usize::MAX));
+            OutputStream::write(stream, &bytes[..written]).map_err(failed)?;
+            self.unflushed = true;
+            Ok(written)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            if let (Some(stream), true) = (&self.stream, self.unflushed) {
+                stream.blocking_flush().map_err(failed)?;
+                self.unflushed = false;
+            }
+            Ok(())
+        }
+    }
+
+    impl Recorder<Stdout> {
         /// A recorder for the request arriving now, writing to the
         /// component's standard output at the level the Spin variable sets.
         pub fn start() -> Self {
-            Recorder::new(level, std::io::stdout())
+            Recorder::new(level, Stdout::default())
         }
     }
 }

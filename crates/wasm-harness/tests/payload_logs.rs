@@ -29,19 +29,8 @@ fn serve(level: &str) -> Served {
         ..Settings::default()
     };
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spin.toml");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async {
-            let app =
-                App::load_with_settings(manifest.as_ref(), &settings).expect("the built app loads");
-            let server = app.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
-            sender.send(server.url()).unwrap();
-            std::future::pending::<()>().await;
-        });
-    });
     Served {
-        url: receiver.recv().expect("the app starts"),
+        url: App::spawn(manifest.into(), settings).expect("the built app starts"),
         log_dir,
     }
 }
@@ -116,6 +105,19 @@ fn a_gateway_prediction_is_one_line_in_the_gateways_log_with_both_models() {
         line["review"]["model_version"],
         sentiment_model::MODEL_VERSION
     );
+}
+
+#[test]
+fn a_line_longer_than_one_stdout_write_arrives_whole() {
+    // At level full with a review of the longest length: a line of about
+    // 20 KB, over the 4,096 bytes one `blocking-write-and-flush` takes.
+    let review = format!("{} {}", unique_review("long"), "é".repeat(4_900));
+    let body = json!({"year": 2018, "mileage": 45000, "review": review});
+    assert_eq!(full().send("POST", "/api/car-analysis", body), 200);
+    let lines = full().lines("gateway", &unique_review("long"));
+    assert_eq!(lines.len(), 1, "{} lines", lines.len());
+    assert_eq!(lines[0]["review"]["text"], review.as_str());
+    assert_eq!(lines[0]["review"]["chars"], review.chars().count());
 }
 
 /// A model reads no Spin variable (Spin would wrap it in its deny-all
