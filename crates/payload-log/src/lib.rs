@@ -306,8 +306,9 @@ impl<W: Write> Recorder<W> {
     }
 
     /// `handler`, answering as it does, and writing a line for each answer.
-    /// The line is one `write` call, so lines from concurrent requests do
-    /// not interleave in a shared log file.
+    /// The line is written whole (one write for any line of up to 4,096
+    /// bytes: see `Stdout`), so lines from concurrent requests do not
+    /// interleave in a shared log file.
     pub fn wrap<R: Logged>(
         mut self,
         route: &'static str,
