@@ -61,7 +61,7 @@ def main():
     server = None
     if args.url is None:
         server = subprocess.Popen(
-            [args.harness, "--listen", "127.0.0.1:0", str(ROOT / "spin.toml")],
+            [args.harness, "--listen", "127.0.0.1:0", "--quiet", str(ROOT / "spin.toml")],
             stdout=subprocess.PIPE,
             text=True,
         )
