@@ -15,7 +15,7 @@ pub mod report;
 pub mod stats;
 
 use anyhow::{Context, Result};
-use payload_log::{CarRecord, Line, ReviewRecord, SCHEMA};
+use payload_log::{CarRecord, Level, Line, ReviewRecord, SCHEMA};
 use std::path::Path;
 
 /// A PSI above this is drift: the usual reading of the index (below 0.1 no
@@ -206,7 +206,7 @@ fn car_reference(data_dir: &Path) -> Result<Vec<Line>> {
     Ok(training
         .iter()
         .filter_map(|row| {
-            let car = car_value_model::Car {
+            let car = api::car_value::Car {
                 year: row.year,
                 mileage: row.mileage,
                 model: given(&row.model),
@@ -217,25 +217,8 @@ fn car_reference(data_dir: &Path) -> Result<Vec<Line>> {
                 body_type: given(&row.body_type),
             };
             // A listing with a value the model does not know would be refused.
-            let estimate = car_value_model::estimate(&car).ok()?;
-            Some(reference_line(
-                Some(CarRecord {
-                    model_version: car_value_model::MODEL_VERSION.to_owned(),
-                    year: car.year,
-                    mileage: car.mileage,
-                    model: car.model,
-                    condition: car.condition,
-                    title_status: car.title_status,
-                    fuel: car.fuel,
-                    transmission: car.transmission,
-                    body_type: car.body_type,
-                    value_usd: estimate.value_usd as u32,
-                    low_usd: estimate.low_usd as u32,
-                    high_usd: estimate.high_usd as u32,
-                    extrapolated: !estimate.extrapolation.is_empty(),
-                }),
-                None,
-            ))
+            let valuation = car_value_model::api::estimate(car.clone()).ok()?;
+            Some(reference_line(Some(CarRecord::new(&car, &valuation)), None))
         })
         .collect())
 }
@@ -250,17 +233,10 @@ fn review_reference(data_dir: &Path) -> Result<Vec<Line>> {
         .iter()
         .filter(|row| !is_held_out(&row.text, &Params::SERVED))
         .filter_map(|row| {
-            let analysis = sentiment_model::analyze(&row.text).ok()?;
+            let analysis = sentiment_model::api::analyze(&row.text).ok()?;
             Some(reference_line(
                 None,
-                Some(ReviewRecord {
-                    model_version: sentiment_model::MODEL_VERSION.to_owned(),
-                    chars: row.text.chars().count(),
-                    text: None,
-                    label: analysis.label.as_str().to_owned(),
-                    score: analysis.score,
-                    confidence: analysis.confidence,
-                }),
+                Some(ReviewRecord::new(&row.text, Level::Summary, &analysis)),
             ))
         })
         .collect())

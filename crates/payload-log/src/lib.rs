@@ -180,6 +180,22 @@ struct ReviewInputs {
     text: Option<String>,
 }
 
+impl CarRecord {
+    /// What a line records of `car`, valued as `valuation`: its listing
+    /// details as the model reads them.
+    pub fn new(car: &CarRequest, valuation: &CarValue) -> Self {
+        CarInputs::of(car).with(valuation)
+    }
+}
+
+impl ReviewRecord {
+    /// What a line records of `review`, analysed as `analysis`, at `level`
+    /// (the text itself only at [`Level::Full`]).
+    pub fn new(review: &str, level: Level, analysis: &Sentiment) -> Self {
+        ReviewInputs::of(review, level).with(analysis)
+    }
+}
+
 /// A listing detail as the model reads it: trimmed, lower-cased, and blank
 /// meaning not given.
 fn normalized(value: &Option<String>) -> Option<String> {
@@ -221,10 +237,10 @@ impl CarInputs {
 }
 
 impl ReviewInputs {
-    fn of(request: &ReviewRequest, level: Level) -> Self {
+    fn of(review: &str, level: Level) -> Self {
         ReviewInputs {
-            chars: request.review.chars().count(),
-            text: (level == Level::Full).then(|| request.review.clone()),
+            chars: review.chars().count(),
+            text: (level == Level::Full).then(|| review.to_owned()),
         }
     }
 
@@ -261,7 +277,7 @@ impl Logged for ReviewRequest {
     fn inputs(&self, level: Level) -> Inputs {
         Inputs {
             car: None,
-            review: Some(ReviewInputs::of(self, level)),
+            review: Some(ReviewInputs::of(&self.review, level)),
         }
     }
 
@@ -276,7 +292,7 @@ impl Logged for CarAnalysisRequest {
     fn inputs(&self, level: Level) -> Inputs {
         Inputs {
             car: Some(CarInputs::of(&self.car)),
-            review: Some(ReviewInputs::of(&self.review, level)),
+            review: Some(ReviewInputs::of(&self.review.review, level)),
         }
     }
 

@@ -4,9 +4,11 @@
 //! empty (its default) is the open API `tests/app.rs` checks.
 
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use wasm_harness::{App, Settings};
+
+mod common;
 
 /// The two keys the app is started with; the variable also has spaces and
 /// an empty entry, which are ignored.
@@ -33,26 +35,10 @@ fn serve(manifest: PathBuf, keys: &str) -> String {
 /// The line of spin.toml that gives the gateway the variable.
 const GATEWAY_BINDING: &str = "api_keys = \"{{ api_keys }}\"\n";
 
-/// spin.toml without [`GATEWAY_BINDING`], written elsewhere (its sources
-/// made absolute): a gateway that cannot read the keys.
+/// spin.toml without [`GATEWAY_BINDING`], written elsewhere: a gateway that
+/// cannot read the keys.
 fn manifest_without_the_binding() -> PathBuf {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap();
-    let manifest = std::fs::read_to_string(repo.join("spin.toml")).unwrap();
-    assert!(
-        manifest.contains(GATEWAY_BINDING),
-        "spin.toml gives the gateway the keys"
-    );
-    let manifest = manifest
-        .replace(GATEWAY_BINDING, "")
-        .replace("source = \"", &format!("source = \"{}/", repo.display()));
-    let dir = std::env::temp_dir().join(format!("car-ml-no-keys-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("spin.toml");
-    std::fs::write(&path, manifest).unwrap();
-    path
+    common::manifest_with(GATEWAY_BINDING, "", "no-keys")
 }
 
 /// An answer: its status, headers and body.

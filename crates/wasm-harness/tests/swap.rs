@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use wasm_harness::App;
 
+mod common;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -15,22 +17,9 @@ const TRAINED: &str = r#""ml:sentiment/analyzer@0.3.0" = { component = "sentimen
 const VADER: &str = r#""ml:sentiment/analyzer@0.3.0" = { component = "sentiment-vader" }"#;
 
 /// spin.toml with the gateway's sentiment dependency changed to
-/// `sentiment-vader`, written elsewhere (its sources made absolute).
+/// `sentiment-vader`, written elsewhere.
 fn vader_manifest() -> PathBuf {
-    let repo = repo().canonicalize().unwrap();
-    let manifest = std::fs::read_to_string(repo.join("spin.toml")).unwrap();
-    assert!(
-        manifest.contains(TRAINED),
-        "spin.toml composes the trained model"
-    );
-    let manifest = manifest
-        .replace(TRAINED, VADER)
-        .replace("source = \"", &format!("source = \"{}/", repo.display()));
-    let dir = std::env::temp_dir().join(format!("car-ml-vader-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("spin.toml");
-    std::fs::write(&path, manifest).unwrap();
-    path
+    common::manifest_with(TRAINED, VADER, "vader")
 }
 
 /// Serves the app of `manifest` and answers `requests` (method, path, body)
