@@ -296,7 +296,7 @@ impl App {
                     id: id.to_owned(),
                     pre,
                     variables: variables::resolve(&manifest, id, &settings.environment)?,
-                    stdio: ComponentStdio::open(id, settings.log_dir.as_deref(), &settings.follow)?,
+                    stdio: ComponentStdio::new(id, settings.log_dir.as_deref(), &settings.follow),
                     body_deadline: settings.body_deadline,
                 }),
             );
@@ -387,7 +387,7 @@ impl App {
             .route(path)
             .with_context(|| format!("no route for {path}"))?;
         let handler = &self.handlers[index];
-        handler.pre.instantiate_async(&mut handler.store()).await?;
+        handler.pre.instantiate_async(&mut handler.store()?).await?;
         Ok(())
     }
 
@@ -416,15 +416,13 @@ impl App {
 }
 
 impl Handler {
-    /// A fresh store for one request.
-    fn store(&self) -> Store<Host> {
+    /// A fresh store for one request, with its own handles on the log files.
+    fn store(&self) -> Result<Store<Host>> {
+        let (stdout, stderr) = self.stdio.open()?;
         let mut store = Store::new(
             self.pre.engine(),
             Host {
-                wasi: WasiCtx::builder()
-                    .stdout(self.stdio.stdout.clone())
-                    .stderr(self.stdio.stderr.clone())
-                    .build(),
+                wasi: WasiCtx::builder().stdout(stdout).stderr(stderr).build(),
                 http: WasiHttpCtx::new(),
                 table: ResourceTable::new(),
                 hooks: DenyOutgoingRequests,
@@ -432,7 +430,7 @@ impl Handler {
             },
         );
         store.set_epoch_deadline((REQUEST_DEADLINE.as_millis() / EPOCH_TICK.as_millis()) as u64);
-        store
+        Ok(store)
     }
 
     async fn handle<B>(
@@ -445,7 +443,7 @@ impl Handler {
             + Unpin
             + 'static,
     {
-        let mut store = self.store();
+        let mut store = self.store()?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let (arrived, body_arrived) = tokio::sync::oneshot::channel();
         let request = store.data_mut().http().new_incoming_request(

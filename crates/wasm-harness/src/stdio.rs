@@ -5,6 +5,11 @@
 //! A composed dependency runs in its dependent's instance, so it writes to
 //! the dependent's files (the models' output in the gateway's routes goes to
 //! `gateway_stdout.txt`), as on Spin.
+//!
+//! As Spin's `StdioLoggingExecutorHooks::prepare_instance` does, the log files
+//! are opened for each instance (each request) and closed with it, and each
+//! guest write is one `write` to the file: a request pays for its log files
+//! on the harness what it pays on `spin up`.
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -40,40 +45,50 @@ impl Follow {
     }
 }
 
-/// Where a component's output goes.
-#[derive(Clone)]
+/// Where a component's output goes: its log files, if any, and whether it
+/// is echoed.
+#[derive(Debug, Clone)]
 pub(crate) struct ComponentStdio {
-    pub stdout: Output,
-    pub stderr: Output,
+    stdout: Option<PathBuf>,
+    stderr: Option<PathBuf>,
+    follow: bool,
 }
 
 impl ComponentStdio {
-    /// Opens (creating, appending) the log files of component `id` in
-    /// `log_dir`, if any.
-    pub fn open(id: &str, log_dir: Option<&Path>, follow: &Follow) -> Result<Self> {
-        let follow = follow.follows(id);
-        let open = |stream: &str| -> Result<Output> {
-            let file = log_dir
-                .map(|dir| {
-                    let path = log_file(dir, id, stream);
+    /// The output of component `id`: log files in `log_dir`, if any (the
+    /// directory must exist; the files are created on first use).
+    pub fn new(id: &str, log_dir: Option<&Path>, follow: &Follow) -> Self {
+        ComponentStdio {
+            stdout: log_dir.map(|dir| log_file(dir, id, "stdout")),
+            stderr: log_dir.map(|dir| log_file(dir, id, "stderr")),
+            follow: follow.follows(id),
+        }
+    }
+
+    /// Opens (creating, appending) the log files for one instance: its
+    /// standard output and error.
+    pub fn open(&self) -> Result<(Output, Output)> {
+        let open = |path: &Option<PathBuf>| -> Result<Option<Arc<File>>> {
+            path.as_ref()
+                .map(|path| {
                     File::options()
                         .create(true)
                         .append(true)
-                        .open(&path)
+                        .open(path)
                         .map(Arc::new)
                         .with_context(|| format!("opening the log file {}", path.display()))
                 })
-                .transpose()?;
-            Ok(Output { file, follow })
+                .transpose()
         };
-        let mut stderr = open("stderr")?;
+        let stdout = Output {
+            file: open(&self.stdout)?,
+            follow: self.follow,
+        };
+        let file = open(&self.stderr)?;
         // A component's errors are never lost: with neither a file nor a
         // follower they go to the host's standard error.
-        stderr.follow |= stderr.file.is_none();
-        Ok(ComponentStdio {
-            stdout: open("stdout")?,
-            stderr,
-        })
+        let follow = self.follow || file.is_none();
+        Ok((stdout, Output { file, follow }))
     }
 }
 
@@ -92,7 +107,7 @@ pub fn log_file(log_dir: &Path, component: &str, stream: &str) -> PathBuf {
     log_dir.join(format!("{safe}_{stream}.txt"))
 }
 
-/// One of a component's output streams: its log file and whether it is
+/// One of an instance's output streams: its log file and whether it is
 /// echoed. Each guest write is one `write` to the file (opened to append),
 /// so lines written by concurrent instances do not interleave.
 #[derive(Clone)]

@@ -15,12 +15,10 @@ struct Served {
 }
 
 /// Serves the built app with `SPIN_VARIABLE_PAYLOAD_LOG=<level>`, logging to
-/// a fresh directory.
-fn serve(level: &str) -> Served {
-    let log_dir = std::env::temp_dir().join(format!(
-        "car-ml-payload-logs-{}-{level}",
-        std::process::id()
-    ));
+/// a fresh directory named for `name`.
+fn serve(name: &str, level: &str) -> Served {
+    let log_dir =
+        std::env::temp_dir().join(format!("car-ml-payload-logs-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&log_dir);
     let settings = Settings {
         log_dir: Some(log_dir.clone()),
@@ -37,12 +35,18 @@ fn serve(level: &str) -> Served {
 
 fn full() -> &'static Served {
     static SERVED: OnceLock<Served> = OnceLock::new();
-    SERVED.get_or_init(|| serve("full"))
+    SERVED.get_or_init(|| serve("full", "full"))
+}
+
+/// An app of its own for the test that moves its log files.
+fn rotated() -> &'static Served {
+    static SERVED: OnceLock<Served> = OnceLock::new();
+    SERVED.get_or_init(|| serve("rotated", "full"))
 }
 
 fn off() -> &'static Served {
     static SERVED: OnceLock<Served> = OnceLock::new();
-    SERVED.get_or_init(|| serve("off"))
+    SERVED.get_or_init(|| serve("off", "off"))
 }
 
 impl Served {
@@ -167,6 +171,33 @@ fn at_level_off_the_gateway_logs_nothing() {
         200
     );
     assert_eq!(off().lines("gateway", "").len(), 0);
+}
+
+#[test]
+fn a_log_file_moved_away_is_started_anew_by_the_next_request() {
+    // As on Spin, each request opens the log files: rotating a log by
+    // moving it needs no restart and loses no line.
+    let served = rotated();
+    let (before, after) = (
+        unique_review("before rotation"),
+        unique_review("after rotation"),
+    );
+    let body = |review: &str| json!({"review": review});
+    assert_eq!(
+        served.send("POST", "/api/review-sentiment", body(&before)),
+        200
+    );
+    let log = wasm_harness::stdio::log_file(&served.log_dir, "gateway", "stdout");
+    let rotated = log.with_extension("txt.1");
+    std::fs::rename(&log, &rotated).unwrap();
+    assert_eq!(
+        served.send("POST", "/api/review-sentiment", body(&after)),
+        200
+    );
+    assert_eq!(served.lines("gateway", &before).len(), 0);
+    assert_eq!(served.lines("gateway", &after).len(), 1);
+    let old = std::fs::read_to_string(&rotated).unwrap();
+    assert!(old.contains(&before) && !old.contains(&after), "{old}");
 }
 
 #[test]
