@@ -52,6 +52,8 @@
 //!     the conclusion after "but" outweighs what comes before, across words:
 //!     "Nice seats, but it leaks." is a complaint.
 
+use std::ops::Range;
+
 /// Prefix of a word in the scope of a negation.
 pub const NEGATED: &str = "not_";
 
@@ -306,8 +308,26 @@ fn polarity(word: &str) -> Option<bool> {
 /// );
 /// ```
 pub fn terms(text: &str) -> Vec<String> {
+    let mut buf = String::new();
+    term_spans(text, &mut buf)
+        .into_iter()
+        .map(|span| buf[span].to_owned())
+        .collect()
+}
+
+/// The features of `text` as [`terms`] lists them, in the same order, without
+/// a string for each: written back to back into `buf` (cleared first), and
+/// returned as the spans of `buf` that hold them. Serving looks every feature
+/// up but keeps only the few it knows, so it need not allocate the others.
+pub fn term_spans(text: &str, buf: &mut String) -> Vec<Range<usize>> {
+    buf.clear();
     let tokens = tokens(text);
-    let mut out: Vec<String> = Vec::with_capacity(tokens.len() * 2);
+    let mut spans: Vec<Range<usize>> = Vec::with_capacity(tokens.len() * 2);
+    let mut push = |buf: &mut String, parts: &[&str]| {
+        let start = buf.len();
+        parts.iter().for_each(|part| buf.push_str(part));
+        spans.push(start..buf.len());
+    };
     let mut prev: Option<&str> = None;
     for (token, side) in &tokens {
         let Some(token) = token else {
@@ -322,25 +342,25 @@ pub fn terms(text: &str) -> Vec<String> {
             prev = None;
             continue;
         }
-        out.push(token.clone());
+        push(buf, &[token]);
         if let Some(prev) = prev {
-            out.push(format!("{prev} {token}"));
+            push(buf, &[prev, " ", token]);
         }
         prev = Some(token);
         let Some(positive) = polarity(word) else {
             continue;
         };
         if negated {
-            out.push(
-                if positive {
+            push(
+                buf,
+                &[if positive {
                     NEGATED_POSITIVE
                 } else {
                     NEGATED_NEGATIVE
-                }
-                .to_owned(),
+                }],
             );
         } else if is_fault_word(word) {
-            out.push(FAULT_WORD.to_owned());
+            push(buf, &[FAULT_WORD]);
         }
         let class = match (*side, positive != negated) {
             (Side::Plain, _) => continue,
@@ -349,11 +369,12 @@ pub fn terms(text: &str) -> Vec<String> {
             (Side::After, true) => POSITIVE_AFTER_CONTRAST,
             (Side::After, false) => NEGATIVE_AFTER_CONTRAST,
         };
-        out.push(class.to_owned());
+        push(buf, &[class]);
     }
-    out.sort_unstable();
-    out.dedup();
-    out
+    let text_of = |span: &Range<usize>| &buf[span.clone()];
+    spans.sort_unstable_by(|a, b| text_of(a).cmp(text_of(b)));
+    spans.dedup_by(|a, b| text_of(a) == text_of(b));
+    spans
 }
 
 /// The log-odds of "positive" for a text: `bias`, plus the weights of its

@@ -225,9 +225,10 @@ pub fn term_weight(term: &str) -> Option<f64> {
 /// validation or explanation (what the held-out figures measure: positive
 /// when it is at least 0.5).
 pub fn probability(review: &str) -> f64 {
-    let terms = features::terms(review);
+    let mut buf = String::new();
+    let spans = features::term_spans(review, &mut buf);
     let compound = vader::trace(review).compound;
-    let weights = terms.iter().filter_map(|t| term_weight(t));
+    let weights = spans.into_iter().filter_map(|span| term_weight(&buf[span]));
     features::sigmoid(features::logit(
         model::BIAS,
         weights,
@@ -247,13 +248,17 @@ pub fn probability(review: &str) -> f64 {
 /// listed under the word itself. The punctuation emphasis goes to `!`.
 pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
     validate(review)?;
-    let terms = features::terms(review);
+    let mut buf = String::new();
+    let spans = features::term_spans(review, &mut buf);
     let trace = vader::trace(review);
 
     // contributions of the known features, sorted by term
-    let mut known: Vec<(String, f64)> = terms
+    let mut known: Vec<(&str, f64)> = spans
         .into_iter()
-        .filter_map(|t| term_weight(&t).map(|w| (t, w)))
+        .filter_map(|span| {
+            let term = &buf[span];
+            term_weight(term).map(|w| (term, w))
+        })
         .collect();
     let z = features::logit(
         model::BIAS,
@@ -265,26 +270,13 @@ pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
 
     // share VADER's contribution out among its words
     let scale = model::VADER_WEIGHT * trace.scale();
-    let mut extra: Vec<(String, f64)> = Vec::new();
-    let mut add = |word: &str, c: f64| {
-        let negated = format!("{}{word}", features::NEGATED);
-        for key in [word, negated.as_str()] {
-            if let Ok(i) = known.binary_search_by(|(t, _)| t.as_str().cmp(key)) {
-                known[i].1 += c;
-                return;
-            }
-        }
-        match extra.iter_mut().find(|(t, _)| t == word) {
-            Some(entry) => entry.1 += c,
-            None => extra.push((word.to_owned(), c)),
-        }
-    };
+    let mut extra: Vec<(&str, f64)> = Vec::new();
     for (word, valence) in &trace.words {
-        add(word, valence * scale);
+        credit(&mut known, &mut extra, word, valence * scale);
     }
     if trace.emphasis != 0.0 {
         let mark = if review.contains('!') { "!" } else { "?" };
-        add(mark, trace.emphasis * scale);
+        credit(&mut known, &mut extra, mark, trace.emphasis * scale);
     }
     known.extend(extra);
     known.retain(|(_, w)| w.abs() >= MIN_EXPLAINED_WEIGHT);
@@ -299,11 +291,36 @@ pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
         explanation: known
             .into_iter()
             .map(|(term, weight)| Term {
-                term,
+                term: term.to_owned(),
                 weight: round4(weight),
             })
             .collect(),
     })
+}
+
+/// Adds `contribution` to `word`'s feature in `known` (sorted by term), or
+/// else to its negated feature (`not_good`), or else to `word` in `extra`.
+fn credit<'t>(
+    known: &mut [(&'t str, f64)],
+    extra: &mut Vec<(&'t str, f64)>,
+    word: &'t str,
+    contribution: f64,
+) {
+    // `term` against `NEGATED` + `word`, without building that string
+    let negated = |term: &str| {
+        term.bytes()
+            .cmp(features::NEGATED.bytes().chain(word.bytes()))
+    };
+    let found = known
+        .binary_search_by(|(term, _)| (*term).cmp(word))
+        .or_else(|_| known.binary_search_by(|(term, _)| negated(term)));
+    if let Ok(i) = found {
+        known[i].1 += contribution;
+    } else if let Some(entry) = extra.iter_mut().find(|(term, _)| *term == word) {
+        entry.1 += contribution;
+    } else {
+        extra.push((word, contribution));
+    }
 }
 
 /// Rounds to 4 decimals, as VADER does: more digits carry no information,
