@@ -119,13 +119,7 @@ async fn run_connection(
         } else {
             Instant::now()
         };
-        if sender.is_none() {
-            sender = connect(uri).await.ok();
-        }
-        let answered = match &mut sender {
-            Some(open) => send(open, uri, body).await,
-            None => Err(anyhow::anyhow!("cannot connect")),
-        };
+        let answered = answer(&mut sender, uri, body).await;
         tally
             .latencies_us
             .push(counted_from.elapsed().as_micros() as u64);
@@ -139,6 +133,30 @@ async fn run_connection(
         }
     }
     Ok(tally)
+}
+
+/// Sends one request on `sender`'s connection, opening a new one first when
+/// there is none or the server has closed it (as servers that do not keep
+/// connections alive do after each answer), and once more when the request
+/// could not be sent on it. Returns the answer's status.
+async fn answer(
+    sender: &mut Option<http1::SendRequest<Full<Bytes>>>,
+    uri: &hyper::Uri,
+    body: Option<&str>,
+) -> Result<hyper::StatusCode> {
+    for attempt in 0..2 {
+        if sender.as_ref().is_none_or(|open| open.is_closed()) {
+            *sender = Some(connect(uri).await?);
+        }
+        let open = sender.as_mut().expect("a connection was just opened");
+        match send(open, uri, body).await {
+            Err(error) if attempt == 0 && error.is_canceled() => {
+                *sender = None
+            }
+            result => return Ok(result?),
+        }
+    }
+    bail!("the server closed two connections without answering")
 }
 
 async fn connect(uri: &hyper::Uri) -> Result<http1::SendRequest<Full<Bytes>>> {
@@ -156,21 +174,19 @@ async fn send(
     sender: &mut http1::SendRequest<Full<Bytes>>,
     uri: &hyper::Uri,
     body: Option<&str>,
-) -> Result<hyper::StatusCode> {
+) -> Result<hyper::StatusCode, hyper::Error> {
     sender.ready().await?;
     let request = hyper::Request::builder()
         .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
-        .header(
-            hyper::header::HOST,
-            uri.authority().map_or("", |a| a.as_str()),
-        );
+        .header(hyper::header::HOST, uri.authority().map_or("", |a| a.as_str()));
     let request = match body {
         Some(body) => request
             .method(hyper::Method::POST)
             .header(hyper::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(body.to_owned())))?,
-        None => request.method(hyper::Method::GET).body(Full::default())?,
-    };
+            .body(Full::new(Bytes::from(body.to_owned()))),
+        None => request.method(hyper::Method::GET).body(Full::default()),
+    }
+    .expect("a request to a valid URI");
     let response = sender.send_request(request).await?;
     let status = response.status();
     response.into_body().collect().await?;
