@@ -309,16 +309,18 @@ fn polarity(word: &str) -> Option<bool> {
 /// ```
 pub fn terms(text: &str) -> Vec<String> {
     let mut buf = String::new();
-    term_spans(text, &mut buf)
-        .into_iter()
-        .map(|span| buf[span].to_owned())
-        .collect()
+    let spans = term_spans(text, &mut buf);
+    let mut terms: Vec<&str> = spans.into_iter().map(|span| &buf[span]).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    terms.into_iter().map(str::to_owned).collect()
 }
 
-/// The features of `text` as [`terms`] lists them, in the same order, without
+/// The features of `text` in the order they occur, repeats included, without
 /// a string for each: written back to back into `buf` (cleared first), and
-/// returned as the spans of `buf` that hold them. Serving looks every feature
-/// up but keeps only the few it knows, so it need not allocate the others.
+/// returned as the spans of `buf` that hold them ([`terms`] sorts them and
+/// drops the repeats). Serving looks every feature up but keeps only the few
+/// it knows, so it need not allocate, or sort, the others.
 pub fn term_spans(text: &str, buf: &mut String) -> Vec<Range<usize>> {
     buf.clear();
     let tokens = tokens(text);
@@ -371,9 +373,6 @@ pub fn term_spans(text: &str, buf: &mut String) -> Vec<Range<usize>> {
         };
         push(buf, &[class]);
     }
-    let text_of = |span: &Range<usize>| &buf[span.clone()];
-    spans.sort_unstable_by(|a, b| text_of(a).cmp(text_of(b)));
-    spans.dedup_by(|a, b| text_of(a) == text_of(b));
     spans
 }
 
@@ -407,6 +406,15 @@ pub fn sigmoid(z: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_follow_the_text_with_repeats_which_terms_sorts_away() {
+        let mut buf = String::new();
+        let spans = term_spans("Good good.", &mut buf);
+        let texts: Vec<&str> = spans.into_iter().map(|span| &buf[span]).collect();
+        assert_eq!(texts, ["good", "good", "good good"]);
+        assert_eq!(terms("Good good."), ["good", "good good"]);
+    }
 
     #[test]
     fn words_are_lower_cased_and_punctuation_splits_clauses() {

@@ -226,15 +226,31 @@ pub fn term_weight(term: &str) -> Option<f64> {
 /// when it is at least 0.5).
 pub fn probability(review: &str) -> f64 {
     let mut buf = String::new();
-    let spans = features::term_spans(review, &mut buf);
+    let known = known_terms(review, &mut buf);
     let compound = vader::trace(review).compound;
-    let weights = spans.into_iter().filter_map(|span| term_weight(&buf[span]));
     features::sigmoid(features::logit(
         model::BIAS,
-        weights,
+        known.iter().map(|(_, w)| *w),
         model::VADER_WEIGHT,
         compound,
     ))
+}
+
+/// The features of `review` the model knows, with their weights, sorted by
+/// feature and without repeats: the order [`features::logit`] adds them in.
+fn known_terms<'b>(review: &str, buf: &'b mut String) -> Vec<(&'b str, f64)> {
+    let spans = features::term_spans(review, buf);
+    let buf: &'b str = buf;
+    let mut known: Vec<(&str, f64)> = spans
+        .into_iter()
+        .filter_map(|span| {
+            let term = &buf[span];
+            term_weight(term).map(|w| (term, w))
+        })
+        .collect();
+    known.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    known.dedup_by(|a, b| a.0 == b.0);
+    known
 }
 
 /// Validates `review` and analyses it with the trained model.
@@ -249,17 +265,9 @@ pub fn probability(review: &str) -> f64 {
 pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
     validate(review)?;
     let mut buf = String::new();
-    let spans = features::term_spans(review, &mut buf);
-    let trace = vader::trace(review);
-
     // contributions of the known features, sorted by term
-    let mut known: Vec<(&str, f64)> = spans
-        .into_iter()
-        .filter_map(|span| {
-            let term = &buf[span];
-            term_weight(term).map(|w| (term, w))
-        })
-        .collect();
+    let mut known = known_terms(review, &mut buf);
+    let trace = vader::trace(review);
     let z = features::logit(
         model::BIAS,
         known.iter().map(|(_, w)| *w),
