@@ -9,8 +9,10 @@ Targets, each started here, measured, and stopped:
   classic  the Flask + gunicorn three-service design (bench/classic)
   app-spin, floor-spin   the same on Spin, when `spin` is on PATH
 
-and the app with payload logs `off` against `summary` (its default), side by
-side (see payload_log_comparison).
+Each target's car-analysis route (the floor's `/`) is also measured at a fixed
+rate, half of what it served at the most connections (see fixed_rate); and the
+app with payload logs `off` against `summary` (its default), side by side (see
+payload_log_comparison).
 """
 
 import argparse

@@ -150,9 +150,7 @@ async fn answer(
         }
         let open = sender.as_mut().expect("a connection was just opened");
         match send(open, uri, body).await {
-            Err(error) if attempt == 0 && error.is_canceled() => {
-                *sender = None
-            }
+            Err(error) if attempt == 0 && error.is_canceled() => *sender = None,
             result => return Ok(result?),
         }
     }
@@ -178,7 +176,10 @@ async fn send(
     sender.ready().await?;
     let request = hyper::Request::builder()
         .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
-        .header(hyper::header::HOST, uri.authority().map_or("", |a| a.as_str()));
+        .header(
+            hyper::header::HOST,
+            uri.authority().map_or("", |a| a.as_str()),
+        );
     let request = match body {
         Some(body) => request
             .method(hyper::Method::POST)
