@@ -330,56 +330,64 @@ def payload_log_comparison(args):
     which the load of other processes on the machine inflates far less than it
     does requests per second. Both servers run at once, as `spin up` runs them
     (log files in a log directory, output echoed to the terminal: here
-    /dev/null); the wrk runs alternate between them so that the machine's
-    other load hits both alike, and each figure is the median of
-    `--payload-log-rounds` runs."""
+    /dev/null); the wrk runs alternate between them, each level in turn first
+    and second, so that the machine's other load hits both alike. Each of the
+    `--payload-log-rounds` rounds starts both servers afresh: two processes of
+    the same build differ by a few percent (their memory layouts differ), and
+    fresh pairs average that out. Each figure is the median of the rounds."""
     harness = os.path.join(HOST_BIN, "wasm-harness")
     log_dir = tempfile.mkdtemp(prefix="car-ml-bench-logs-")
-    servers = {}
-    for level in PAYLOAD_LEVELS:
-        port = free_port()
-        argv = [harness, "--listen", f"127.0.0.1:{port}", "--log-dir",
-                os.path.join(log_dir, level), "spin.toml"]
-        servers[level] = Target(f"app-log-{level}", [(port, argv)], [], (ROUTES[0], port),
-                                env={"SPIN_VARIABLE_PAYLOAD_LOG": level})
-    runs = {level: {} for level in PAYLOAD_LEVELS}
+    routes = [route for route in ROUTES if route["method"] == "POST"]  # predictions
+    runs = {level: {(route["path"], c): [] for route in routes for c in args.connections}
+            for level in PAYLOAD_LEVELS}
     try:
-        for server in servers.values():
-            server.start()
-        pids = {level: servers[level].pids() for level in PAYLOAD_LEVELS}
-        for route in ROUTES:
-            if route["method"] != "POST":
-                continue  # only predictions are logged
-            for c in args.connections:
-                key = (route["path"], c)
+        for round_ in range(args.payload_log_rounds):
+            # off, summary, then summary, off: what runs second in a pair
+            # gets no advantage over the rounds.
+            order = PAYLOAD_LEVELS[::1 if round_ % 2 == 0 else -1]
+            servers = {}
+            for level in PAYLOAD_LEVELS:
+                port = free_port()
+                argv = [harness, "--listen", f"127.0.0.1:{port}", "--log-dir",
+                        os.path.join(log_dir, level), "spin.toml"]
+                servers[level] = Target(f"app-log-{level}", [(port, argv)], [],
+                                        (ROUTES[0], port),
+                                        env={"SPIN_VARIABLE_PAYLOAD_LOG": level})
+            try:
+                for server in servers.values():
+                    server.start()
+                pids = {level: servers[level].pids() for level in PAYLOAD_LEVELS}
                 urls = {level: f"http://127.0.0.1:{servers[level].ready_route[1]}"
                         for level in PAYLOAD_LEVELS}
-                for level in PAYLOAD_LEVELS:
-                    wrk(urls[level], route, c, args.warmup)
-                    runs[level][key] = []
-                for round_ in range(args.payload_log_rounds):
-                    # off, summary, then summary, off: what runs second in a
-                    # pair gets no advantage over the rounds.
-                    for level in PAYLOAD_LEVELS[::1 if round_ % 2 == 0 else -1]:
-                        before = cpu_seconds(pids[level])
-                        run = wrk(urls[level], route, c, args.duration)
-                        run["cpu_us"] = (cpu_seconds(pids[level]) - before) * 1e6 / run["requests"]
-                        runs[level][key].append(run)
-                off, summary = (median_run(runs[level][key]) for level in PAYLOAD_LEVELS)
-                log(f"  payload log {route['path']:22} c={c:<3} off {off['rps']:9.0f} req/s "
-                    f"{off['cpu_us']:6.1f} µs  summary {summary['rps']:9.0f} req/s "
-                    f"{summary['cpu_us']:6.1f} µs  load {load_average():.2f}")
+                for route in routes:
+                    for c in args.connections:
+                        for level in order:
+                            wrk(urls[level], route, c, args.warmup)
+                        for level in order:
+                            before = cpu_seconds(pids[level])
+                            run = wrk(urls[level], route, c, args.duration)
+                            run["cpu_us"] = ((cpu_seconds(pids[level]) - before) * 1e6
+                                             / run["requests"])
+                            runs[level][(route["path"], c)].append(run)
+            finally:
+                for server in servers.values():
+                    server.stop()
+            log(f"  payload log round {round_ + 1} of {args.payload_log_rounds} done  "
+                f"load {load_average():.2f}")
         lines = {}
         for level in PAYLOAD_LEVELS:
             lines[level] = sum(
                 sum(1 for _ in open(path))
                 for path in glob.glob(os.path.join(log_dir, level, "*_stdout.txt")))
     finally:
-        for server in servers.values():
-            server.stop()
         shutil.rmtree(log_dir, ignore_errors=True)
     medians = {level: {key: median_run(rounds) for key, rounds in runs[level].items()}
                for level in PAYLOAD_LEVELS}
+    for (path, c), off in medians["off"].items():
+        summary = medians["summary"][(path, c)]
+        log(f"  payload log {path:22} c={c:<3} off {off['rps']:9.0f} req/s "
+            f"{off['cpu_us']:6.1f} µs  summary {summary['rps']:9.0f} req/s "
+            f"{summary['cpu_us']:6.1f} µs")
     return {"runs": medians, "lines": lines}
 
 
@@ -394,7 +402,8 @@ def payload_log_report(add, compared, args, probed=None):
     add("")
     add(f"The app's prediction routes with `SPIN_VARIABLE_PAYLOAD_LOG=off` and `=summary` (the "
         f"default), both servers up at once, runs alternating, medians of "
-        f"{args.payload_log_rounds}; log files as `spin up` writes them. CPU is the server "
+        f"{args.payload_log_rounds} rounds, each with both servers started afresh; log files "
+        f"as `spin up` writes them. CPU is the server "
         f"process's (user and system) per request served: at saturation it is what sets the "
         f"throughput, and it varies far less with the machine's other load. The summary server "
         f"wrote {compared['lines']['summary']:,} payload lines, the off server "
