@@ -692,7 +692,8 @@ def main():
     parser.add_argument("--targets", nargs="+", default=["app", "floor", "native", "classic"])
     parser.add_argument("--skip-criterion", action="store_true")
     parser.add_argument("--payload-log-rounds", type=int, default=4,
-                        help="alternating runs per level in the payload-log comparison (0: skip it)")
+                        help="rounds of the payload-log comparison, each with both servers started "
+                             "afresh and one run per level and route (0: skip it)")
     parser.add_argument("--only-payload-log", action="store_true",
                         help="run just the payload-log comparison")
     parser.add_argument("--write", action="store_true",
