@@ -17,13 +17,21 @@ serve: build
 
 # Native unit tests, the built components over real HTTP, the standard
 # interfaces (Open Inference Protocol clients, OpenAPI) from Python, the
-# Kubernetes manifests against the real schemas, and the web page in
-# headless Chromium. Sets up what the tests need first (quick once done).
+# Kubernetes manifests against the real schemas, the Terraform and the
+# GitHub workflows (checkov, actionlint) and the node bootstrap against a
+# real containerd, and the web page in headless Chromium, on the wasmtime
+# harness; then the same HTTP suites on
+# each real Spin CLI found, and the pushed image on containerd-shim-spin
+# (each says in one line when this machine lacks its runtime; README
+# "Running on Spin"). Sets up what the tests need first (quick once done).
 test: setup build
 	cargo test
 	tests/api/run
 	tests/k8s/run
+	tests/infra/run
 	tests/ui/run
+	tests/spin/run
+	tests/node/run
 
 # Throughput, latency, cold start, size and memory of the app against its
 # runtime's floor, a native server and the classic Flask design; see

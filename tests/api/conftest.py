@@ -1,40 +1,28 @@
-"""Serves the built app (the wasmtime harness, routed by spin.toml) once for
-all tests, on a free port."""
+"""Serves the built app once for all tests, on a free port: on the wasmtime
+harness, or on the Spin CLI in TEST_WITH_SPIN (tests/app_server.py)."""
 
 import json
 import os
-import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-HARNESS = Path(os.environ.get("WASM_HARNESS", ROOT / "target/debug/wasm-harness"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from app_server import ROOT, serve  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def app_url():
-    """The URL of the app, served by the built wasm-harness (tests/api/run
-    builds it), or APP_URL when set (an app already running)."""
+    """The URL of the app (tests/api/run builds the harness), or APP_URL
+    when set (an app already running)."""
     if "APP_URL" in os.environ:
         yield os.environ["APP_URL"]
         return
-    server = subprocess.Popen(
-        [str(HARNESS), "--listen", "127.0.0.1:0", str(ROOT / "spin.toml")],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        line = server.stdout.readline()
-        # "Serving spin.toml on http://127.0.0.1:PORT"
-        assert " on http://" in line, f"the harness did not start: {line!r}"
-        yield line.rsplit(" ", 1)[1].strip()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve() as url:
+        yield url
 
 
 def call(url, method="GET", body=None):

@@ -1,20 +1,25 @@
 """Every exchange of the Rust app tests (crates/wasm-harness/tests/app.rs
 records them) agrees with the OpenAPI document: every answer is a documented
 answer of its operation and status, and every request the app accepted is a
-documented request."""
+documented request. On Spin (TEST_WITH_SPIN), every exchange is also the
+harness's, byte for byte in its status, headers and body."""
 
 import json
 import re
+from collections import Counter
 
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from app_server import runtime
 from conftest import ROOT
 from test_openapi import DOCUMENT
 
-EXCHANGES = ROOT / "target/tmp/api-exchanges.jsonl"
+RUNTIME = runtime()
+HARNESS_EXCHANGES = ROOT / "target/tmp/api-exchanges.jsonl"
+EXCHANGES = HARNESS_EXCHANGES if RUNTIME == "harness" else ROOT / f"target/tmp/api-exchanges.{RUNTIME}.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +27,10 @@ def document():
     return json.loads(DOCUMENT.read_text())
 
 
-def exchanges():
-    if not EXCHANGES.exists():
-        pytest.fail(f"{EXCHANGES} is missing: run `cargo test -p wasm-harness --test app` first")
-    return [json.loads(line) for line in EXCHANGES.read_text().splitlines()]
+def exchanges(path=EXCHANGES):
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `cargo test -p wasm-harness --test app` first")
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def operation(document, method, path):
@@ -69,3 +74,18 @@ def test_every_answer_and_accepted_request_of_the_rust_tests_is_documented(docum
             schema = op["requestBody"]["content"]["application/json"]["schema"]
             problems += [f"{where}: request {p}" for p in check(document, schema, exchange["request"])]
     assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.skipif(RUNTIME == "harness", reason="the harness is the reference")
+def test_every_exchange_on_spin_is_answered_as_on_the_harness():
+    def key(exchange):
+        return json.dumps(exchange, sort_keys=True)
+
+    harness = Counter(map(key, exchanges(HARNESS_EXCHANGES)))
+    spin = Counter(map(key, exchanges()))
+    assert sum(spin.values()) > 100, "the app tests record their exchanges"
+    only_spin = list((spin - harness).elements())
+    only_harness = list((harness - spin).elements())
+    assert not only_spin and not only_harness, (
+        f"{len(only_spin)} answers differ on {RUNTIME}; first ones:\n"
+        + "\n".join(only_spin[:5]) + "\non the harness:\n" + "\n".join(only_harness[:5]))

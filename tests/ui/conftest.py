@@ -1,12 +1,11 @@
-"""The app served by the wasmtime harness, and headless Chromium driven by
-Playwright: the fixtures of the browser tests."""
+"""The app served by the wasmtime harness (or the Spin CLI in TEST_WITH_SPIN,
+tests/app_server.py), and headless Chromium driven by Playwright: the
+fixtures of the browser tests."""
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,8 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
-HARNESS = ROOT / "target" / "debug" / "wasm-harness"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import app_server  # noqa: E402
+from app_server import ROOT  # noqa: E402
+
 SCREENSHOTS = ROOT / "target" / "ui-screenshots"
 
 # Debian's Chromium, quiet: no sandbox (containers), no GPU, and none of the
@@ -37,26 +38,14 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def serve(environment: dict[str, str] | None = None):
-    """Runs the app (`spin.toml`, built by `make build`) on a free local port
-    with `environment` added to this process's; yields its URL."""
-    if not HARNESS.is_file():
-        pytest.fail(f"{HARNESS} is missing: run `cargo test --no-run`")
-    server = subprocess.Popen(
-        [HARNESS, "--listen", "127.0.0.1:0", ROOT / "spin.toml"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(environment or {})},
-    )
+    """Runs the app (tests/app_server.py: the harness, or the Spin CLI in
+    TEST_WITH_SPIN) with `environment` added to this process's; yields its
+    URL."""
     try:
-        line = server.stdout.readline()
-        found = re.search(r"on (http://\S+)", line)
-        if not found:
-            pytest.fail(f"the harness did not start: {line!r}")
-        yield found.group(1).rstrip("/")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        with app_server.serve(environment) as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

@@ -254,9 +254,9 @@ impl Cluster {
             .to_owned()
     }
 
-    /// Runs `kdeploy ARGS` against this cluster, from the repository root.
-    fn kdeploy(&self, args: &[&str]) -> Output {
-        let mut command = Command::new(KDEPLOY);
+    /// `program ARGS` run from the repository root, its kubectl this cluster's.
+    fn command(&self, program: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(program);
         command
             .args(args)
             .current_dir(repo())
@@ -264,6 +264,13 @@ impl Cluster {
             .env("REAL_KUBECTL", k8s_tools().join("kubectl"))
             .env("FAKE_KUBE_STATE", self.state_path())
             .env("FAKE_KUBE_PODS", self.dir.path().join("pods.json"));
+        command
+    }
+
+    /// Runs `kdeploy ARGS` against this cluster, as Spin launches it when
+    /// Spin is installed.
+    fn kdeploy(&self, args: &[&str]) -> Output {
+        let mut command = self.command(Path::new(KDEPLOY), args);
         match spin() {
             Some(spin) => command.env("SPIN_BIN_PATH", spin),
             None => command.env_remove("SPIN_BIN_PATH"),
@@ -568,4 +575,73 @@ fn dry_run_prints_the_rendered_overlay_and_changes_nothing() {
     );
     assert_eq!(registry.json("_catalog")["repositories"], json!([]));
     assert_eq!(cluster.state(), json!({}));
+}
+
+/// The plugin as a user installs and runs it, through the real Spin CLI:
+/// `spin plugins install --file` of the package scripts/spin-plugin makes
+/// (into a Spin data directory of this test's own), then
+/// `SPIN_DEPLOY_PLUGIN=kdeploy spin deploy` (Spin builds and pushes) and
+/// `spin kdeploy status`, against the fake cluster.
+#[test]
+fn spin_deploy_launches_the_installed_plugin() {
+    let Some(spin) = spin() else {
+        eprintln!("not run: spin is not installed");
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let package = data.path().join("package");
+    let packaged = Command::new(repo().join("scripts/spin-plugin"))
+        .args(["--package", KDEPLOY])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert!(packaged.status.success(), "{}", text(&packaged.stderr));
+    let spin_command = |cluster: &Cluster, args: &[&str]| {
+        let mut command = cluster.command(&spin, args);
+        command
+            .env("SPIN_DATA_DIR", data.path().join("spin"))
+            .env("SPIN_DEPLOY_PLUGIN", "kdeploy")
+            .env_remove("SPIN_BIN_PATH");
+        command.output().unwrap()
+    };
+    let registry = Registry::start();
+    let cluster = Cluster::new();
+    cluster.set_pods(json!({"*": healthy_pods()}));
+    let manifest = package.join("kdeploy.json");
+    let installed = spin_command(
+        &cluster,
+        &["plugins", "install", "--file", manifest.to_str().unwrap(), "--yes"],
+    );
+    assert!(installed.status.success(), "{}", text(&installed.stderr));
+
+    let deployed = spin_command(
+        &cluster,
+        &[
+            "deploy",
+            "--registry",
+            &registry.repository(),
+            "--overlay",
+            "laptop",
+            "--context",
+            "test-cluster",
+            "--insecure",
+        ],
+    );
+    let stdout = text(&deployed.stdout);
+    assert!(
+        deployed.status.success(),
+        "{stdout}\n{}",
+        text(&deployed.stderr)
+    );
+    let digest = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Digest: "))
+        .expect("the digest is printed")
+        .trim();
+    let image = format!("{}@{digest}", registry.repository());
+    assert_eq!(cluster.image_of("gateway"), image);
+
+    let status = spin_command(&cluster, &["kdeploy", "status", "--context", "test-cluster"]);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    assert!(text(&status.stdout).contains(&image), "{}", text(&status.stdout));
 }

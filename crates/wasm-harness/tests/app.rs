@@ -7,14 +7,17 @@ use car_value_model::{Car, MAX_MILEAGE, MAX_YEAR, MIN_YEAR};
 use sentiment_model::MAX_REVIEW_CHARS;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
+use common::Runtime;
 use wasm_harness::{App, MemoryReset, Settings};
+
+mod common;
 
 /// The URL of the app, started once for all tests.
 fn app_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spin.toml");
-        App::spawn(manifest.into(), Settings::default()).expect("the built app starts")
+        common::serve(manifest.into(), Settings::default())
     })
 }
 
@@ -26,18 +29,40 @@ struct Reply {
     body: Value,
 }
 
-/// Where every exchange of these tests is written, one JSON object a line,
-/// for `tests/api` to check against the OpenAPI document.
-const EXCHANGES: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/api-exchanges.jsonl");
+/// Where every exchange of these tests is written, one JSON object a line:
+/// `api-exchanges.jsonl` on the harness, for `tests/api` to check against
+/// the OpenAPI document, and `api-exchanges.<runtime>.jsonl` on Spin, which
+/// tests/spin/run compares with the harness's, answer by answer.
+fn exchanges_path() -> String {
+    let tmp = env!("CARGO_TARGET_TMPDIR");
+    match Runtime::current() {
+        Runtime::Harness => format!("{tmp}/api-exchanges.jsonl"),
+        spin => format!("{tmp}/api-exchanges.{}.jsonl", spin.label()),
+    }
+}
 
-/// Appends an exchange to [`EXCHANGES`] (emptied when the tests start).
-fn record(method: &str, path: &str, request: Option<Value>, status: u16, answer: &Value) {
+/// Appends an exchange to the [`exchanges_path`] file (emptied when the
+/// tests start), with the answer's headers but `date`, which the clock sets.
+fn record(
+    method: &str,
+    path: &str,
+    request: Option<Value>,
+    status: u16,
+    headers: &ureq::http::HeaderMap,
+    answer: &Value,
+) {
     use std::io::Write;
     static FILE: OnceLock<std::sync::Mutex<std::fs::File>> = OnceLock::new();
-    let file =
-        FILE.get_or_init(|| std::sync::Mutex::new(std::fs::File::create(EXCHANGES).unwrap()));
+    let file = FILE
+        .get_or_init(|| std::sync::Mutex::new(std::fs::File::create(exchanges_path()).unwrap()));
+    let headers: std::collections::BTreeMap<&str, &str> = headers
+        .iter()
+        .filter(|(name, _)| *name != "date")
+        .map(|(name, value)| (name.as_str(), value.to_str().unwrap_or("(not text)")))
+        .collect();
     let exchange = json!({
-        "method": method, "path": path, "request": request, "status": status, "answer": answer,
+        "method": method, "path": path, "request": request, "status": status,
+        "headers": headers, "answer": answer,
     });
     writeln!(file.lock().unwrap(), "{exchange}").unwrap();
 }
@@ -66,7 +91,7 @@ fn send(method: &str, path: &str, body: impl Into<Vec<u8>>) -> Reply {
     let body = serde_json::from_str(&text).unwrap_or_else(|error| {
         panic!("{method} {path}: {status} answered non-JSON {text:?}: {error}")
     });
-    record(method, path, request_body, status, &body);
+    record(method, path, request_body, status, response.headers(), &body);
     Reply {
         status,
         allow,

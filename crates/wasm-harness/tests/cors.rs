@@ -5,7 +5,9 @@
 
 use serde_json::json;
 use std::sync::OnceLock;
-use wasm_harness::{App, Settings};
+use wasm_harness::Settings;
+
+mod common;
 
 const SHOP: &str = "https://shop.example";
 const EVIL: &str = "https://evil.example";
@@ -22,7 +24,7 @@ fn serve(origins: &str) -> String {
         environment,
         ..Settings::default()
     };
-    App::spawn(manifest.into(), settings).expect("the built app starts")
+    common::serve(manifest.into(), settings)
 }
 
 /// The app allowing [`SHOP`] and a local development page.

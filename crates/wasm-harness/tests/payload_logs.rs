@@ -6,7 +6,9 @@
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use wasm_harness::{App, Follow, Settings};
+use wasm_harness::{Follow, Settings};
+
+mod common;
 
 /// A running app and its log directory.
 struct Served {
@@ -28,7 +30,7 @@ fn serve(name: &str, level: &str) -> Served {
     };
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spin.toml");
     Served {
-        url: App::spawn(manifest.into(), settings).expect("the built app starts"),
+        url: common::serve(manifest.into(), settings),
         log_dir,
     }
 }

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use wasm_harness::{App, Settings};
+use wasm_harness::Settings;
 
 mod common;
 
@@ -29,7 +29,7 @@ fn serve(manifest: PathBuf, keys: &str) -> String {
         environment: vec![("SPIN_VARIABLE_API_KEYS".into(), keys.into())],
         ..Settings::default()
     };
-    App::spawn(manifest, settings).expect("the built app starts")
+    common::serve(manifest, settings)
 }
 
 /// The line of spin.toml that gives the gateway the variable.

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use wasm_harness::App;
+use wasm_harness::Settings;
 
 mod common;
 
@@ -25,21 +25,17 @@ fn vader_manifest() -> PathBuf {
 /// Serves the app of `manifest` and answers `requests` (method, path, body)
 /// with their statuses and JSON bodies.
 fn serve(manifest: &Path, requests: &[(&str, &str, Value)]) -> Vec<(u16, Value)> {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(async {
-        let app = App::load(manifest).expect("the built app loads");
-        app.serve(([127, 0, 0, 1], 0).into()).await.unwrap()
-    });
+    let url = common::serve(manifest.to_owned(), Settings::default());
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    let answers = requests
+    requests
         .iter()
         .map(|(method, path, body)| {
             let request = ureq::http::Request::builder()
                 .method(*method)
-                .uri(format!("{}{path}", server.url()))
+                .uri(format!("{url}{path}"))
                 .body(if body.is_null() {
                     String::new()
                 } else {
@@ -53,9 +49,7 @@ fn serve(manifest: &Path, requests: &[(&str, &str, Value)]) -> Vec<(u16, Value)>
                 serde_json::from_str(&text).unwrap(),
             )
         })
-        .collect();
-    drop(server);
-    answers
+        .collect()
 }
 
 // VADER reads it as positive, the trained model as neutral.
