@@ -306,12 +306,13 @@ def run_pod(containerd, spinapps):
 
 
 @pytest.fixture(scope="session")
-def spin_up(spinapps):
+def spin_up(spinapps, tmp_path_factory):
     """The answers a SpinApp's pods must give: the same app under `spin up`
     (the newest Spin CLI) keeping the same components (`--component-id`, as
     the operator's non-shim executor runs a SpinApp), with the same
     variables. A function of the SpinApp's name; its local port."""
     servers = {}
+    logs = tmp_path_factory.mktemp("spin-up-logs")
 
     def serve(name: str) -> int:
         if name not in servers:
@@ -326,7 +327,7 @@ def spin_up(spinapps):
                           for arg in ("--component-id", component)]
             server = subprocess.Popen(
                 [SPINS[0], "up", "--from", ROOT / "spin.toml", "--listen", f"127.0.0.1:{port}",
-                 "--quiet", "--log-dir", "", *components],
+                 "--quiet", "--log-dir", logs, *components],
                 env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
             servers[name] = (server, port)
             wait_for(f"spin up of {name}", lambda: listening(port), 120,

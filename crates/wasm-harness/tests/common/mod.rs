@@ -93,7 +93,7 @@ fn spin_up(cli: &Path, manifest: &Path, settings: &Settings) -> String {
             .arg(manifest)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .arg("--log-dir")
-            .arg(settings.log_dir.as_deref().unwrap_or(Path::new("")));
+            .arg(settings.log_dir.clone().unwrap_or_else(scratch_log_dir));
         match &settings.follow {
             Follow::None => {
                 command.arg("--quiet");
@@ -146,6 +146,12 @@ fn spin_up(cli: &Path, manifest: &Path, settings: &Settings) -> String {
         }
     }
     panic!("spin up did not start: {failures:?}")
+}
+
+/// Where Spin writes the logs of an app the harness would keep none of: Spin
+/// takes no empty `--log-dir`.
+fn scratch_log_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("car-ml-spin-logs-{}", std::process::id()))
 }
 
 /// A watchdog that stops process `pid` when this process ends: it waits on
