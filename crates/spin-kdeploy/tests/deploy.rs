@@ -297,17 +297,36 @@ impl Deployed {
     }
 }
 
-fn deploy(registry: &Registry, cluster: &Cluster) -> Output {
-    cluster.kdeploy(&[
+/// `deploy` of the laptop overlay to the test cluster, pushing to `registry`.
+fn deploy_args(registry: &Registry) -> Vec<String> {
+    let repository = registry.repository();
+    [
         "deploy",
         "--registry",
-        &registry.repository(),
+        &repository,
         "--overlay",
         "laptop",
         "--context",
         "test-cluster",
         "--insecure",
-    ])
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+fn deploy(registry: &Registry, cluster: &Cluster) -> Output {
+    let args = deploy_args(registry);
+    cluster.kdeploy(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// The digest a deployment printed.
+fn digest_of(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Digest: "))
+        .expect("the digest is printed")
+        .trim()
+        .to_owned()
 }
 
 /// One deployment to a fresh cluster, shared by the tests that only look at it.
@@ -324,12 +343,7 @@ fn deployed() -> &'static Deployed {
             "deploy failed:\n{stdout}\n{}",
             text(&output.stderr)
         );
-        let digest = stdout
-            .lines()
-            .find_map(|line| line.strip_prefix("Digest: "))
-            .expect("the digest is printed")
-            .trim()
-            .to_owned();
+        let digest = digest_of(&stdout);
         Deployed {
             registry,
             cluster,
@@ -347,7 +361,10 @@ fn deploy_pushes_the_image_spin_pushes_with_the_models_composed_into_the_gateway
         .get(&format!("car-ml/manifests/{}", deployed.digest));
     // An OCI image manifest, by the type it was pushed with (Spin's push
     // leaves the optional `mediaType` field out; the plugin's own writes it).
-    let media_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let media_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(media_type, "application/vnd.oci.image.manifest.v1+json");
     let manifest: Value = serde_json::from_reader(response.into_body().into_reader()).unwrap();
     if let Some(field) = manifest.get("mediaType") {
@@ -614,22 +631,20 @@ fn spin_deploy_launches_the_installed_plugin() {
     let manifest = package.join("kdeploy.json");
     let installed = spin_command(
         &cluster,
-        &["plugins", "install", "--file", manifest.to_str().unwrap(), "--yes"],
+        &[
+            "plugins",
+            "install",
+            "--file",
+            manifest.to_str().unwrap(),
+            "--yes",
+        ],
     );
     assert!(installed.status.success(), "{}", text(&installed.stderr));
 
+    let args = deploy_args(&registry);
     let deployed = spin_command(
         &cluster,
-        &[
-            "deploy",
-            "--registry",
-            &registry.repository(),
-            "--overlay",
-            "laptop",
-            "--context",
-            "test-cluster",
-            "--insecure",
-        ],
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     let stdout = text(&deployed.stdout);
     assert!(
@@ -637,15 +652,17 @@ fn spin_deploy_launches_the_installed_plugin() {
         "{stdout}\n{}",
         text(&deployed.stderr)
     );
-    let digest = stdout
-        .lines()
-        .find_map(|line| line.strip_prefix("Digest: "))
-        .expect("the digest is printed")
-        .trim();
-    let image = format!("{}@{digest}", registry.repository());
+    let image = format!("{}@{}", registry.repository(), digest_of(&stdout));
     assert_eq!(cluster.image_of("gateway"), image);
 
-    let status = spin_command(&cluster, &["kdeploy", "status", "--context", "test-cluster"]);
+    let status = spin_command(
+        &cluster,
+        &["kdeploy", "status", "--context", "test-cluster"],
+    );
     assert!(status.status.success(), "{}", text(&status.stderr));
-    assert!(text(&status.stdout).contains(&image), "{}", text(&status.stdout));
+    assert!(
+        text(&status.stdout).contains(&image),
+        "{}",
+        text(&status.stdout)
+    );
 }

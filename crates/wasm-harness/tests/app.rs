@@ -4,10 +4,10 @@
 
 use api::MAX_BODY_BYTES;
 use car_value_model::{Car, MAX_MILEAGE, MAX_YEAR, MIN_YEAR};
+use common::Runtime;
 use sentiment_model::MAX_REVIEW_CHARS;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
-use common::Runtime;
 use wasm_harness::{App, MemoryReset, Settings};
 
 mod common;
@@ -94,7 +94,14 @@ fn send(method: &str, path: &str, body: impl Into<Vec<u8>>) -> Reply {
     let body = serde_json::from_str(&text).unwrap_or_else(|error| {
         panic!("{method} {path}: {status} answered non-JSON {text:?}: {error}")
     });
-    record(method, path, request_body, status, response.headers(), &body);
+    record(
+        method,
+        path,
+        request_body,
+        status,
+        response.headers(),
+        &body,
+    );
     Reply {
         status,
         allow,

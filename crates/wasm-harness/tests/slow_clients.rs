@@ -6,12 +6,12 @@
 //! answered 408. Spin itself sets no such bound: docs/DEPLOY.md says what
 //! protects it in a cluster.
 
+use common::Runtime;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use common::Runtime;
 use wasm_harness::Settings;
 
 mod common;
