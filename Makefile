@@ -58,8 +58,8 @@ plugin:
 # The drift report of a payload log against the training data, a table and
 # an HTML page next to the log (docs/OPERATING.md):
 #   make drift LOG=.spin/logs/gateway_stdout.txt
-# scripts/drift exits 0 (no drift), 1 (drift) or 2 (no report); make reports
-# a non-zero status as "Error 1" or "Error 2" and itself exits 2.
+# make exits 2 on drift and on "no report" alike; where the status matters
+# (cron, CI), run scripts/drift LOG: 0 no drift, 1 drift, 2 no report.
 drift:
 	@test -n "$(LOG)" || { echo "usage: make drift LOG=<payload log>" >&2; exit 2; }
 	scripts/drift "$(LOG)"

@@ -37,7 +37,7 @@ def serve(environment: dict[str, str] | None = None):
             yield url
         return
     if not HARNESS.is_file():
-        raise RuntimeError(f"{HARNESS} is missing: run `cargo test --no-run`")
+        raise RuntimeError(f"{HARNESS} is missing: run scripts/host-tools")
     server = subprocess.Popen(
         [HARNESS, "--listen", "127.0.0.1:0", ROOT / "spin.toml"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,

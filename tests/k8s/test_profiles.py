@@ -16,8 +16,8 @@ PROFILES = {
 
 SERVICES = {  # SpinApp -> (its components, the health route it probes)
     "gateway": (["gateway", "ui"], "/health"),
-    "car-value": (["car-value"], "/health/car-value"),
-    "sentiment": (["sentiment"], "/health/sentiment"),
+    "car-value": (["car-value-api"], "/health/car-value"),
+    "sentiment": (["sentiment-api"], "/health/sentiment"),
 }
 
 

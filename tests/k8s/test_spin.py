@@ -63,12 +63,12 @@ def test_most_specific_route_wins(tmp_path):
 
 def test_the_real_manifest_matches_the_documented_app(spin):
     assert spin.app_name == "car-ml"
-    assert {"gateway", "car-value", "sentiment"} <= spin.components
+    assert {"gateway", "car-value-api", "sentiment-api", "car-value", "sentiment"} <= spin.components
     assert spin.route_for("/health").component == "gateway"
-    assert spin.route_for("/health/car-value").component == "car-value"
-    assert spin.route_for("/health/sentiment").component == "sentiment"
-    assert spin.route_for("/api/trade").component == "car-value"
-    assert spin.route_for("/api/review").component == "sentiment"
+    assert spin.route_for("/health/car-value").component == "car-value-api"
+    assert spin.route_for("/health/sentiment").component == "sentiment-api"
+    assert spin.route_for("/api/trade").component == "car-value-api"
+    assert spin.route_for("/api/review").component == "sentiment-api"
     assert spin.route_for("/").component == "ui"
     assert spin.route_for("/ui/app.css").component == "ui"
     assert spin.route_for("/api/car-value").component == "gateway"

@@ -29,7 +29,7 @@ NAMESPACE = "car-ml"
 # the runtime name the RuntimeClass `wasmtime-spin-v2` gives as its handler.
 RUNTIME_TYPE = "io.containerd.spin.v2"
 HANDLER = "spin"
-# The Secret the gateway's SpinApp reads its API keys from, as a user creates
+# The Secret the SpinApps read their API keys from, as a user creates
 # it (docs/DEPLOY.md "API keys").
 SECRETS = {("car-ml-api-keys", "api_keys"): "node-key-5Tq"}
 
@@ -84,8 +84,11 @@ def request(port: int, method: str, path: str, body=None, headers=None) -> Answe
     connection.request(method, path, body=data,
                        headers={"content-type": "application/json", **(headers or {})})
     response = connection.getresponse()
+    # `date` differs by the second; `connection: close` is sent when a route
+    # left part of a body unread that had not all arrived yet: timing decides.
     answer = Answer(response.status,
-                    {k.lower(): v for k, v in response.getheaders() if k.lower() != "date"},
+                    {k.lower(): v for k, v in response.getheaders()
+                     if k.lower() not in ("date", "connection")},
                     response.read())
     connection.close()
     return answer
@@ -236,10 +239,14 @@ class Pod:
         self.node, self.image, self.env = node, image, env
         self.id = f"pod-{Pod.counter}"
         self.port = int(env["SPIN_HTTP_LISTEN_ADDR"].rsplit(":", 1)[1])
+        # The container's stdout and stderr: the kubelet hands the shim FIFOs
+        # it reads; here a file the shim opens the same way (runwasi opens
+        # the path it is given, so it takes a path, not a `file://` URI).
         self.log = node.directory / f"{self.id}.log"
+        self.log.touch()
         env_args = [arg for name, value in env.items() for arg in ("--env", f"{name}={value}")]
         node.ctr("run", "-d", "--net-host", "--runtime", RUNTIME_TYPE,
-                 "--log-uri", f"file://{self.log}", *env_args, image, self.id, "/")
+                 "--log-uri", self.log, *env_args, image, self.id, "/")
 
     def status(self) -> str:
         # "TASK PID STATUS" lines
@@ -270,7 +277,7 @@ class Pod:
     def restart(self):
         """Starts a new task of the same container, as the kubelet restarts
         a container."""
-        self.node.ctr("task", "start", "-d", "--log-uri", f"file://{self.log}", self.id)
+        self.node.ctr("task", "start", "-d", "--log-uri", self.log, self.id)
         return self.wait_until_serving()
 
     def remove(self):

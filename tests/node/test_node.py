@@ -4,9 +4,11 @@ keys, the executor's settings): every route answers as `spin up` does, a
 restarted task serves again, and a wrong setting stops or warns in words a
 user can act on."""
 
+import time
+
 import pytest
 
-from conftest import SECRETS, listening, request, wait_for
+from conftest import SECRETS, listening, request
 
 KEY = SECRETS[("car-ml-api-keys", "api_keys")]
 AUTH = {"authorization": f"Bearer {KEY}"}
@@ -25,10 +27,12 @@ REQUESTS = [
     ("POST", "/api/car-value", {**CAR, "fuel": "steam"}, AUTH),
     ("POST", "/api/review-sentiment", REVIEW, AUTH),
     ("POST", "/api/review-sentiment", {"review": ""}, AUTH),
+    ("POST", "/api/trade", CAR, AUTH),
     ("POST", "/api/trade", CAR, {}),
-    ("POST", "/api/trade", {"year": 1900, "mileage": 1}, {}),
+    ("POST", "/api/trade", {"year": 1900, "mileage": 1}, AUTH),
+    ("POST", "/api/review", REVIEW, AUTH),
     ("POST", "/api/review", REVIEW, {}),
-    ("GET", "/api/trade", None, {}),
+    ("GET", "/api/trade", None, AUTH),
     ("GET", "/api/models", None, AUTH),
     ("GET", "/openapi.json", None, {}),
     ("GET", "/v2", None, {}),
@@ -43,6 +47,22 @@ REQUESTS = [
 ]
 
 DEPLOYMENTS = ["gateway", "car-value", "sentiment"]
+# A prediction route of each deployment: (SpinApp, path, body).
+PREDICTIONS = [
+    ("gateway", "/api/car-value", CAR),
+    ("car-value", "/api/trade", CAR),
+    ("sentiment", "/api/review", REVIEW),
+]
+
+
+def in_log_soon(pod, text: str, seconds: float = 10) -> bool:
+    """Whether `text` reaches the pod's log within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while text not in pod.output():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 @pytest.mark.parametrize("name", DEPLOYMENTS)
@@ -62,22 +82,23 @@ def test_each_deployment_answers_every_route_as_spin_up_does(image, name, run_po
         assert request(pod.port, "GET", probe["httpGet"]["path"]).status == 200
 
 
-def test_the_gateway_needs_the_key_from_the_secret(image, run_pod):
-    pod = run_pod(image, "gateway")
-    refused = request(pod.port, "POST", "/api/car-value", CAR)
+@pytest.mark.parametrize("name, path, body", PREDICTIONS)
+def test_every_service_needs_the_key_from_the_secret(image, run_pod, name, path, body):
+    pod = run_pod(image, name)
+    refused = request(pod.port, "POST", path, body)
     assert refused.status == 401, refused
     assert refused.json()["error"]["code"] == "unauthorized"
-    assert request(pod.port, "POST", "/api/car-value", CAR, AUTH).status == 200
+    assert request(pod.port, "POST", path, body, AUTH).status == 200
 
 
 def test_a_stopped_and_restarted_task_serves_again(image, run_pod):
     pod = run_pod(image, "car-value")
-    before = request(pod.port, "POST", "/api/trade", CAR)
+    before = request(pod.port, "POST", "/api/trade", CAR, AUTH)
     assert before.status == 200
     pod.kill("SIGTERM")  # as the kubelet stops a container
     assert not listening(pod.port)
     pod.restart()
-    assert request(pod.port, "POST", "/api/trade", CAR) == before
+    assert request(pod.port, "POST", "/api/trade", CAR, AUTH) == before
 
 
 def test_a_component_the_image_lacks_stops_the_pod_naming_it(image, run_pod, containerd):
@@ -91,4 +112,14 @@ def test_a_payload_log_level_it_does_not_know_is_said_in_the_pods_log(image, run
     pod = run_pod(image, "gateway", {"SPIN_VARIABLE_PAYLOAD_LOG": "loud"})
     assert request(pod.port, "POST", "/api/car-value", CAR, AUTH).status == 200
     warning = 'payload_log = "loud" is not off, summary or full; using summary'
-    wait_for("the warning in the pod's log", lambda: warning in pod.output(), 10)
+    assert in_log_soon(pod, warning), f"the pod's log:\n{pod.output()}"
+
+
+
+@pytest.mark.parametrize("name, path, body", PREDICTIONS)
+def test_each_prediction_is_a_payload_line_in_the_pods_log(image, run_pod, name, path, body):
+    # What `kubectl logs` shows and the drift report reads (docs/OPERATING.md).
+    pod = run_pod(image, name)
+    assert request(pod.port, "POST", path, body, AUTH).status == 200
+    line = f'{{"schema":"car-ml.prediction.v1","route":"{path}"'
+    assert in_log_soon(pod, line), f"the pod's log:\n{pod.output()}"

@@ -1,10 +1,9 @@
-//! The car-value component: the model behind `ml:car-value/estimator` for
-//! other components, and behind `POST /api/trade` over HTTP.
+//! The car-value component: the model behind `ml:car-value/estimator`,
+//! composed by Spin into the components that call it (the gateway, and
+//! `car-value-api` for `POST /api/trade`). It serves no route of its own.
 
+use api::ModelInfo;
 use api::car_value::{Car, Error, Valuation};
-use api::{ApiError, Health, ModelInfo};
-use spin_sdk::http::{IncomingRequest, Response};
-use spin_sdk::http_component;
 // A model takes no configuration from the host: importing none lets Spin
 // compose it without its deny-all adapter (see the crate's docs).
 use no_environment as _;
@@ -44,21 +43,3 @@ impl exports::ml::car_value::estimator::Guest for Estimator {
 }
 
 export!(Estimator);
-
-fn trade(car: Car) -> Result<Valuation, ApiError> {
-    Ok(car_value_model::api::estimate(car)?)
-}
-
-#[http_component]
-async fn handle(request: IncomingRequest) -> Response {
-    // Each answered prediction is one payload-log line (docs/OPERATING.md),
-    // at the default level: reading the `payload_log` variable would import
-    // Spin's variables, and Spin would then wrap this model in its deny-all
-    // adapter wherever it is composed into the gateway.
-    let log = payload_log::Recorder::new(|| payload_log::Level::Summary, std::io::stdout());
-    match http_json::path(&request).as_str() {
-        "/api/trade" => http_json::post(request, log.wrap("/api/trade", trade)).await,
-        "/health/car-value" => http_json::get(&request, || Health::ok("car-value")),
-        path => http_json::error(ApiError::not_found(path)),
-    }
-}

@@ -7,7 +7,6 @@
 use api::car_value::{Car, Valuation};
 use api::sentiment::Analysis;
 use api::{ApiError, CarAnalysis, CarAnalysisRequest, Health, Models, ReviewRequest};
-use api_keys::ApiKeys;
 use cors::AllowedOrigins;
 use inference_protocol::{ProtocolError, Route};
 use spin_sdk::http::{IncomingRequest, Method, Response};
@@ -96,7 +95,7 @@ async fn route(request: IncomingRequest) -> Response {
     let path = http_json::path(&request);
     let protocol_route = inference_protocol::route(&path);
     if needs_key(&path, protocol_route.as_ref())
-        && let Err(failure) = check_key(&request)
+        && let Err(failure) = http_json::check_api_key(&request)
     {
         return match protocol_route {
             Some(_) => inference::error(failure.into()),
@@ -132,23 +131,6 @@ fn needs_key(path: &str, protocol_route: Option<&Result<Route, ProtocolError>>) 
         Some(_) => false,
         None => path.starts_with("/api/"),
     }
-}
-
-/// Accepts the request when it carries one of the keys the Spin variable
-/// `api_keys` lists, or when that lists none. A gateway whose manifest does
-/// not give it the variable refuses rather than serve an open API.
-fn check_key(request: &IncomingRequest) -> Result<(), ApiError> {
-    let keys = spin_sdk::variables::get("api_keys").map_err(|failure| {
-        ApiError::new(
-            500,
-            "api_keys_unavailable",
-            format!("the API keys could not be read: {failure}"),
-        )
-    })?;
-    let authorization = request.headers().get("authorization");
-    ApiKeys::parse(&keys)
-        .check(authorization.first().map(Vec::as_slice))
-        .map_err(|refusal| ApiError::unauthorized(refusal.message()))
 }
 
 fn models() -> Models {

@@ -1,11 +1,10 @@
 //! The sentiment component: the trained classifier behind
-//! `ml:sentiment/analyzer` for other components, and behind
-//! `POST /api/review` over HTTP.
+//! `ml:sentiment/analyzer`, composed by Spin into the components that call it
+//! (the gateway, and `sentiment-api` for `POST /api/review`). It serves no
+//! route of its own.
 
+use api::ModelInfo;
 use api::sentiment::{Analysis, Error};
-use api::{ApiError, Health, ModelInfo, ReviewRequest};
-use spin_sdk::http::{IncomingRequest, Response};
-use spin_sdk::http_component;
 // A model takes no configuration from the host: importing none lets Spin
 // compose it without its deny-all adapter (see the crate's docs).
 use no_environment as _;
@@ -44,21 +43,3 @@ impl exports::ml::sentiment::analyzer::Guest for Analyzer {
 }
 
 export!(Analyzer);
-
-fn review(request: ReviewRequest) -> Result<Analysis, ApiError> {
-    Ok(sentiment_model::api::analyze(&request.review)?)
-}
-
-#[http_component]
-async fn handle(request: IncomingRequest) -> Response {
-    // Each answered prediction is one payload-log line (docs/OPERATING.md),
-    // at the default level: reading the `payload_log` variable would import
-    // Spin's variables, and Spin would then wrap this model in its deny-all
-    // adapter wherever it is composed into the gateway.
-    let log = payload_log::Recorder::new(|| payload_log::Level::Summary, std::io::stdout());
-    match http_json::path(&request).as_str() {
-        "/api/review" => http_json::post(request, log.wrap("/api/review", review)).await,
-        "/health/sentiment" => http_json::get(&request, || Health::ok("sentiment")),
-        path => http_json::error(ApiError::not_found(path)),
-    }
-}

@@ -9,7 +9,10 @@
 //! over the reference's deciles for numbers, over the categories for text)
 //! and a test: two-sample Kolmogorov–Smirnov for numbers, chi-squared for
 //! categories. A feature drifted when its PSI is over [`PSI_THRESHOLD`].
-//! [`report`] prints the table and writes the HTML page.
+//! A listing detail a caller leaves out is not a value: how often each side
+//! leaves it out is reported apart ([`Comparison::log_not_given`]), and the
+//! PSI and the test compare the values given. [`report`] prints the table
+//! and writes the HTML page.
 
 pub mod report;
 pub mod stats;
@@ -21,9 +24,6 @@ use std::path::Path;
 /// A PSI above this is drift: the usual reading of the index (below 0.1 no
 /// change, 0.1–0.2 a moderate one, above 0.2 a significant one).
 pub const PSI_THRESHOLD: f64 = 0.2;
-
-/// What a text feature reads when the caller did not give it.
-pub const NOT_GIVEN: &str = "(not given)";
 
 /// Whether a feature is something the caller sent or something a model
 /// answered.
@@ -40,11 +40,20 @@ pub enum Value {
     Category(String),
 }
 
-/// A feature: its name and how to read it from a payload line.
+/// What a line says of a feature it has a record for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    Given(Value),
+    /// An optional detail the caller left out.
+    NotGiven,
+}
+
+/// A feature: its name and how to read it from a payload line (`None`: the
+/// line has no record of this kind, such as a car feature on a review line).
 pub struct Feature {
     pub name: &'static str,
     pub role: Role,
-    pub read: fn(&Line) -> Option<Value>,
+    pub read: fn(&Line) -> Option<Reading>,
 }
 
 fn car(line: &Line) -> Option<&CarRecord> {
@@ -55,12 +64,16 @@ fn review(line: &Line) -> Option<&ReviewRecord> {
     line.review.as_ref()
 }
 
-fn number(value: impl Into<f64>) -> Value {
-    Value::Number(value.into())
+fn number(value: impl Into<f64>) -> Reading {
+    Reading::Given(Value::Number(value.into()))
 }
 
-fn category(value: &Option<String>) -> Value {
-    Value::Category(value.clone().unwrap_or_else(|| NOT_GIVEN.to_owned()))
+fn category(value: &str) -> Reading {
+    Reading::Given(Value::Category(value.to_owned()))
+}
+
+fn detail(value: &Option<String>) -> Reading {
+    value.as_deref().map_or(Reading::NotGiven, category)
 }
 
 /// Every feature the report compares, inputs first.
@@ -78,32 +91,32 @@ pub const FEATURES: &[Feature] = &[
     Feature {
         name: "car.model",
         role: Role::Input,
-        read: |l| car(l).map(|c| category(&c.model)),
+        read: |l| car(l).map(|c| detail(&c.model)),
     },
     Feature {
         name: "car.condition",
         role: Role::Input,
-        read: |l| car(l).map(|c| category(&c.condition)),
+        read: |l| car(l).map(|c| detail(&c.condition)),
     },
     Feature {
         name: "car.title_status",
         role: Role::Input,
-        read: |l| car(l).map(|c| category(&c.title_status)),
+        read: |l| car(l).map(|c| detail(&c.title_status)),
     },
     Feature {
         name: "car.fuel",
         role: Role::Input,
-        read: |l| car(l).map(|c| category(&c.fuel)),
+        read: |l| car(l).map(|c| detail(&c.fuel)),
     },
     Feature {
         name: "car.transmission",
         role: Role::Input,
-        read: |l| car(l).map(|c| category(&c.transmission)),
+        read: |l| car(l).map(|c| detail(&c.transmission)),
     },
     Feature {
         name: "car.type",
         role: Role::Input,
-        read: |l| car(l).map(|c| category(&c.body_type)),
+        read: |l| car(l).map(|c| detail(&c.body_type)),
     },
     Feature {
         name: "review.chars",
@@ -118,7 +131,7 @@ pub const FEATURES: &[Feature] = &[
     Feature {
         name: "review.label",
         role: Role::Prediction,
-        read: |l| review(l).map(|r| Value::Category(r.label.clone())),
+        read: |l| review(l).map(|r| category(&r.label)),
     },
     Feature {
         name: "review.score",
@@ -247,9 +260,14 @@ fn review_reference(data_dir: &Path) -> Result<Vec<Line>> {
 pub struct Comparison {
     pub feature: &'static str,
     pub role: Role,
+    /// Records of the feature's kind on each side (given or not).
     pub reference_count: usize,
     pub log_count: usize,
-    /// The bins (`< x`, `≥ x`…) or categories, with each side's shares.
+    /// How many of them leave the feature out (only listing details can).
+    pub reference_not_given: usize,
+    pub log_not_given: usize,
+    /// The bins (`< x`, `≥ x`…) or categories of the values given, with
+    /// each side's shares; empty when the log gives no value.
     pub bins: Vec<String>,
     pub reference_shares: Vec<f64>,
     pub log_shares: Vec<f64>,
@@ -261,19 +279,34 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Whether the feature drifted ([`PSI_THRESHOLD`]).
+    /// Whether the values given drifted ([`PSI_THRESHOLD`]).
     pub fn drifted(&self) -> bool {
         self.psi > PSI_THRESHOLD
     }
+
+    /// Whether the log gives any value of the feature to compare.
+    pub fn compared(&self) -> bool {
+        self.log_count > self.log_not_given
+    }
+
+    /// The share of the reference's records that leave the feature out.
+    pub fn reference_not_given_share(&self) -> f64 {
+        self.reference_not_given as f64 / self.reference_count.max(1) as f64
+    }
+
+    /// The share of the log's records that leave the feature out.
+    pub fn log_not_given_share(&self) -> f64 {
+        self.log_not_given as f64 / self.log_count.max(1) as f64
+    }
 }
 
-/// Compares every feature the log has values of with the reference.
+/// Compares every feature the log has records of with the reference.
 pub fn compare(reference: &[Line], log: &Log) -> Vec<Comparison> {
     FEATURES
         .iter()
         .filter_map(|feature| {
-            let expected: Vec<Value> = reference.iter().filter_map(feature.read).collect();
-            let observed: Vec<Value> = log.lines.iter().filter_map(feature.read).collect();
+            let expected: Vec<Reading> = reference.iter().filter_map(feature.read).collect();
+            let observed: Vec<Reading> = log.lines.iter().filter_map(feature.read).collect();
             if observed.is_empty() || expected.is_empty() {
                 return None;
             }
@@ -282,8 +315,43 @@ pub fn compare(reference: &[Line], log: &Log) -> Vec<Comparison> {
         .collect()
 }
 
-fn compare_feature(feature: &Feature, expected: &[Value], observed: &[Value]) -> Comparison {
-    let numbers = |values: &[Value]| -> Vec<f64> {
+fn given(readings: &[Reading]) -> Vec<&Value> {
+    readings
+        .iter()
+        .filter_map(|reading| match reading {
+            Reading::Given(value) => Some(value),
+            Reading::NotGiven => None,
+        })
+        .collect()
+}
+
+fn compare_feature(feature: &Feature, expected: &[Reading], observed: &[Reading]) -> Comparison {
+    let (reference_values, log_values) = (given(expected), given(observed));
+    let base = Comparison {
+        feature: feature.name,
+        role: feature.role,
+        reference_count: expected.len(),
+        log_count: observed.len(),
+        reference_not_given: expected.len() - reference_values.len(),
+        log_not_given: observed.len() - log_values.len(),
+        bins: Vec::new(),
+        reference_shares: Vec::new(),
+        log_shares: Vec::new(),
+        psi: 0.0,
+        test: "",
+        statistic: 0.0,
+        p_value: 1.0,
+    };
+    match (reference_values.first(), log_values.is_empty()) {
+        (Some(_), false) => compare_values(base, &reference_values, &log_values),
+        // Nothing given on one side: nothing to compare but how often.
+        _ => base,
+    }
+}
+
+/// Fills in the bins, the PSI and the test of the values given.
+fn compare_values(base: Comparison, expected: &[&Value], observed: &[&Value]) -> Comparison {
+    let numbers = |values: &[&Value]| -> Vec<f64> {
         values
             .iter()
             .filter_map(|v| match v {
@@ -292,7 +360,7 @@ fn compare_feature(feature: &Feature, expected: &[Value], observed: &[Value]) ->
             })
             .collect()
     };
-    let categories = |values: &[Value]| -> Vec<String> {
+    let categories = |values: &[&Value]| -> Vec<String> {
         values
             .iter()
             .filter_map(|v| match v {
@@ -301,21 +369,15 @@ fn compare_feature(feature: &Feature, expected: &[Value], observed: &[Value]) ->
             })
             .collect()
     };
-    let base = |bins, reference_counts: Vec<usize>, log_counts: Vec<usize>| {
+    let binned = |bins, reference_counts: Vec<usize>, log_counts: Vec<usize>| {
         let reference_shares = stats::shares(&reference_counts);
         let log_shares = stats::shares(&log_counts);
         Comparison {
-            feature: feature.name,
-            role: feature.role,
-            reference_count: expected.len(),
-            log_count: observed.len(),
             bins,
             psi: stats::psi(&reference_shares, &log_shares),
             reference_shares,
             log_shares,
-            test: "",
-            statistic: 0.0,
-            p_value: 1.0,
+            ..base.clone()
         }
     };
     if matches!(expected[0], Value::Number(_)) {
@@ -326,7 +388,7 @@ fn compare_feature(feature: &Feature, expected: &[Value], observed: &[Value]) ->
             test: "KS",
             statistic,
             p_value,
-            ..base(
+            ..binned(
                 bin_names(&edges),
                 stats::bin_counts(&reference, &edges),
                 stats::bin_counts(&log, &edges),
@@ -344,7 +406,7 @@ fn compare_feature(feature: &Feature, expected: &[Value], observed: &[Value]) ->
             test: "chi²",
             statistic,
             p_value,
-            ..base(names, reference_counts, log_counts)
+            ..binned(names, reference_counts, log_counts)
         }
     }
 }
@@ -386,17 +448,71 @@ mod tests {
         assert_eq!(log.model_versions(), [("car-value-x".to_owned(), 2)]);
     }
 
+    fn read(line: &Line, name: &str) -> Option<Reading> {
+        let feature = FEATURES.iter().find(|f| f.name == name).unwrap();
+        (feature.read)(line)
+    }
+
     #[test]
     fn features_read_absent_details_as_not_given() {
         let line = Line::parse(CAR_LINE).unwrap();
-        let read = |name: &str| {
-            let feature = FEATURES.iter().find(|f| f.name == name).unwrap();
-            (feature.read)(&line)
+        let given = |value| Some(Reading::Given(value));
+        assert_eq!(read(&line, "car.model"), Some(Reading::NotGiven));
+        assert_eq!(
+            read(&line, "car.condition"),
+            given(Value::Category("good".into()))
+        );
+        assert_eq!(read(&line, "car.mileage"), given(Value::Number(45000.0)));
+        assert_eq!(read(&line, "review.label"), None);
+    }
+
+    #[test]
+    fn a_detail_left_out_is_counted_apart_from_the_values_given() {
+        let with_condition = |condition: Option<&str>| {
+            let mut line = Line::parse(CAR_LINE).unwrap();
+            line.car.as_mut().unwrap().condition = condition.map(str::to_owned);
+            line
         };
-        assert_eq!(read("car.model"), Some(Value::Category(NOT_GIVEN.into())));
-        assert_eq!(read("car.condition"), Some(Value::Category("good".into())));
-        assert_eq!(read("car.mileage"), Some(Value::Number(45000.0)));
-        assert_eq!(read("review.label"), None);
+        // Training gives the condition 9 times in 10; the log once in 10,
+        // with the same mix of values.
+        let reference: Vec<Line> = (0..100)
+            .map(|i| with_condition((i % 10 != 0).then_some(["good", "fair"][(i / 10) % 2])))
+            .collect();
+        let log = Log {
+            lines: (0..100)
+                .map(|i| with_condition((i % 10 < 1).then_some(["good", "fair"][(i / 10) % 2])))
+                .collect(),
+            other_lines: 0,
+        };
+        let condition = compare(&reference, &log)
+            .into_iter()
+            .find(|c| c.feature == "car.condition")
+            .unwrap();
+        assert_eq!(
+            (condition.reference_not_given, condition.log_not_given),
+            (10, 90)
+        );
+        assert_eq!(condition.bins, ["fair", "good"]);
+        assert!(
+            condition.psi.abs() < 1e-9 && !condition.drifted(),
+            "{condition:?}"
+        );
+    }
+
+    #[test]
+    fn a_detail_no_line_gives_is_not_compared() {
+        let reference = vec![Line::parse(CAR_LINE).unwrap()];
+        let log = Log {
+            lines: reference.clone(),
+            other_lines: 0,
+        };
+        let comparisons = compare(&reference, &log);
+        let model = comparisons
+            .iter()
+            .find(|c| c.feature == "car.model")
+            .unwrap();
+        assert!(!model.compared() && !model.drifted() && model.bins.is_empty());
+        assert_eq!(model.log_not_given_share(), 1.0);
     }
 
     #[test]

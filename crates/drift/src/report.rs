@@ -11,29 +11,67 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
+/// How often each side leaves the feature out, `train / log`, or `-` for
+/// a feature every record gives.
+fn not_given(c: &Comparison) -> String {
+    if c.reference_not_given + c.log_not_given == 0 {
+        return "-".to_owned();
+    }
+    format!(
+        "{:.0}% / {:.0}%",
+        c.reference_not_given_share() * 100.0,
+        c.log_not_given_share() * 100.0
+    )
+}
+
+/// The verdict column: `DRIFT`, `no`, or why there is no verdict.
+fn verdict(c: &Comparison) -> &'static str {
+    match (c.compared(), c.drifted()) {
+        (false, _) => "none given",
+        (true, true) => "DRIFT",
+        (true, false) => "no",
+    }
+}
+
 /// The table printed on stdout.
 pub fn table(comparisons: &[Comparison]) -> String {
     let mut out = String::new();
     writeln!(
         out,
-        "{:<18} {:<10} {:>7} {:>7} {:>7}  {:<5} {:>9} {:>8}  drift",
-        "feature", "role", "train", "log", "PSI", "test", "statistic", "p-value"
+        "{:<18} {:<10} {:>7} {:>7} {:>11} {:>7}  {:<5} {:>9} {:>8}  drift",
+        "feature", "role", "train", "log", "not given", "PSI", "test", "statistic", "p-value"
     )
     .unwrap();
     for c in comparisons {
-        writeln!(
-            out,
-            "{:<18} {:<10} {:>7} {:>7} {:>7.3}  {:<5} {:>9.3} {:>8.4}  {}",
+        let row = format!(
+            "{:<18} {:<10} {:>7} {:>7} {:>11}",
             c.feature,
             role_name(c.role),
             c.reference_count,
             c.log_count,
-            c.psi,
-            c.test,
-            c.statistic,
-            c.p_value,
-            if c.drifted() { "DRIFT" } else { "no" }
-        )
+            not_given(c),
+        );
+        if c.compared() {
+            writeln!(
+                out,
+                "{row} {:>7.3}  {:<5} {:>9.3} {:>8.4}  {}",
+                c.psi,
+                c.test,
+                c.statistic,
+                c.p_value,
+                verdict(c)
+            )
+        } else {
+            writeln!(
+                out,
+                "{row} {:>7}  {:<5} {:>9} {:>8}  {}",
+                "-",
+                "-",
+                "-",
+                "-",
+                verdict(c)
+            )
+        }
         .unwrap();
     }
     out
@@ -172,31 +210,38 @@ rect.train {{ fill: #8aa6c1; }} rect.log {{ fill: #e07b39; }}
     }
     page.push_str(
         "<table><tr><th>feature</th><th>role</th><th>training rows</th><th>log lines</th>\
-         <th>PSI</th><th>test</th><th>statistic</th><th>p-value</th></tr>\n",
+         <th>not given (training / log)</th><th>PSI</th><th>test</th><th>statistic</th>\
+         <th>p-value</th><th>drift</th></tr>\n",
     );
     for c in comparisons {
+        let figures = if c.compared() {
+            format!(
+                "<td>{:.3}</td><td>{}</td><td>{:.3}</td><td>{:.4}</td>",
+                c.psi, c.test, c.statistic, c.p_value
+            )
+        } else {
+            "<td>-</td><td>-</td><td>-</td><td>-</td>".to_owned()
+        };
         writeln!(
             page,
-            r#"<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td><td>{}</td><td>{:.3}</td><td>{:.4}</td></tr>"#,
+            r#"<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{figures}<td>{}</td></tr>"#,
             if c.drifted() { r#" class="drift""# } else { "" },
             c.feature,
             role_name(c.role),
             c.reference_count,
             c.log_count,
-            c.psi,
-            c.test,
-            c.statistic,
-            c.p_value
+            not_given(c),
+            verdict(c),
         )
         .unwrap();
     }
-    page.push_str("</table>\n");
+    page.push_str("</table>\n<p>A listing detail the caller leaves out is not a value: how often each side leaves it out is shown apart, and the PSI and the test compare the values given.</p>\n");
     page.push_str(
         r#"<p class="key">Shares per bin (deciles of the training data) or category:<span style="background:#8aa6c1"></span>training data<span style="background:#e07b39"></span>log</p>
 <div class="features">
 "#,
     );
-    for c in comparisons {
+    for c in comparisons.iter().filter(|c| c.compared()) {
         writeln!(
             page,
             r#"<div class="feature"><h3>{}{}</h3><p>PSI {:.3} · {} {:.3}, p = {:.4}</p>{}</div>"#,

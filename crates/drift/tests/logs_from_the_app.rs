@@ -1,7 +1,8 @@
 //! The drift report on payload logs the built components wrote (`make
 //! build`) while the harness served them: traffic from the held-out side of
-//! both models' splits has not drifted; the same traffic with mileage doubled
-//! and every car in `fair` condition drifts on those two inputs only.
+//! both models' splits has not drifted, nor has it when callers leave a
+//! listing detail out; the same traffic with mileage doubled and every car in
+//! `fair` condition drifts on those two inputs only.
 
 use car_value_training::eval::{SPLIT_SEED, split};
 use serde_json::{Value, json};
@@ -52,10 +53,12 @@ fn held_out_reviews() -> Vec<Value> {
         .collect()
 }
 
-/// The log files of one run of the app: held-out traffic, then the same
-/// traffic shifted.
+/// The log files of one run of the app: held-out traffic, the same cars
+/// without their title status (which most callers do not send), then the
+/// held-out traffic shifted.
 struct Logs {
     held_out: PathBuf,
+    without_title_status: PathBuf,
     shifted: PathBuf,
 }
 
@@ -103,6 +106,16 @@ fn logs() -> &'static Logs {
         send("/api/car-value", &cars);
         send("/api/review-sentiment", &reviews);
         let held_out = keep("held-out.txt");
+        let cars_without_title_status: Vec<Value> = cars
+            .iter()
+            .map(|car| {
+                let mut car = car.clone();
+                car.as_object_mut().unwrap().remove("title_status");
+                car
+            })
+            .collect();
+        send("/api/car-value", &cars_without_title_status);
+        let without_title_status = keep("without-title-status.txt");
         let shifted_cars: Vec<Value> = cars
             .iter()
             .map(|car| {
@@ -116,16 +129,28 @@ fn logs() -> &'static Logs {
         send("/api/car-value", &shifted_cars);
         send("/api/review-sentiment", &reviews);
         let shifted = keep("shifted.txt");
-        Logs { held_out, shifted }
+        Logs {
+            held_out,
+            without_title_status,
+            shifted,
+        }
     })
 }
 
 /// Runs `drift` on `log`: its exit status and stdout.
 fn drift(log: &Path) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_drift"))
-        .arg(log)
-        .output()
-        .unwrap();
+    run(Command::new(env!("CARGO_BIN_EXE_drift")).arg(log))
+}
+
+/// Runs the documented command, `scripts/drift LOG`, as a cron job or a CI
+/// step would: its exit status and stdout.
+fn scripts_drift(log: &Path) -> (i32, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    run(Command::new(root.join("scripts/drift")).arg(log))
+}
+
+fn run(command: &mut Command) -> (i32, String) {
+    let output = command.output().unwrap();
     (
         output.status.code().unwrap(),
         String::from_utf8(output.stdout).unwrap(),
@@ -166,6 +191,25 @@ fn held_out_traffic_has_not_drifted() {
 }
 
 #[test]
+fn a_detail_callers_leave_out_is_reported_as_missing_not_as_drift() {
+    let (status, table) = drift(&logs().without_title_status);
+    assert_eq!(status, 0, "{table}");
+    let row = table
+        .lines()
+        .find(|line| line.starts_with("car.title_status"))
+        .expect("a row for the title status");
+    assert!(
+        row.contains("% / 100%") && row.ends_with("none given"),
+        "{row}"
+    );
+    let condition = table
+        .lines()
+        .find(|line| line.starts_with("car.condition"))
+        .unwrap();
+    assert!(condition.ends_with(" no"), "{condition}");
+}
+
+#[test]
 fn shifted_traffic_drifts_on_the_shifted_inputs_only() {
     let (status, table) = drift(&logs().shifted);
     assert_eq!(status, 1, "{table}");
@@ -203,6 +247,14 @@ fn the_report_is_a_self_contained_html_page_next_to_the_log() {
     for outside in ["<script", "src=", "href=", "url(", "@import"] {
         assert!(!page.contains(outside), "the page loads {outside}");
     }
+}
+
+#[test]
+fn the_documented_command_exits_0_without_drift_1_with_it_and_2_without_a_report() {
+    assert_eq!(scripts_drift(&logs().held_out).0, 0);
+    assert_eq!(scripts_drift(&logs().shifted).0, 1);
+    let missing = logs().held_out.with_file_name("no-such-log.txt");
+    assert_eq!(scripts_drift(&missing).0, 2);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The app's JSON API over Spin's HTTP: what every component's HTTP handler
-//! shares. Routes answer JSON; failures answer an [`ApiError`] as JSON.
+//! shares. Routes answer JSON (or, with [`response_of_type`], another type);
+//! failures answer an [`ApiError`] as JSON.
 
 use api::RequestBody;
 use api::{ApiError, MAX_BODY_BYTES};
@@ -27,14 +28,19 @@ pub fn response_with_allow(status: u16, allow: Option<&str>, body: Vec<u8>) -> R
     response
 }
 
-/// Every JSON answer: its type and length, and headers that keep browsers
-/// from reading it as anything but JSON and caches from keeping it (answers
-/// may be behind an API key). A 401 carries the bearer challenge RFC 9110
-/// requires of it.
+/// A JSON answer with `status` and `body`, already serialized.
 fn response(status: u16, body: Vec<u8>) -> Response {
+    response_of_type(status, "application/json", body)
+}
+
+/// Every answer: its type and length, and headers that keep browsers from
+/// reading it as anything but `content_type` and caches from keeping it
+/// (answers may be behind an API key). A 401 carries the bearer challenge
+/// RFC 9110 requires of it.
+pub fn response_of_type(status: u16, content_type: &str, body: Vec<u8>) -> Response {
     let mut response = Response::builder()
         .status(status)
-        .header("content-type", "application/json")
+        .header("content-type", content_type)
         // A declared length spares clients (and the host) a chunked body.
         .header("content-length", body.len().to_string())
         .header("x-content-type-options", "nosniff")
@@ -45,6 +51,53 @@ fn response(status: u16, body: Vec<u8>) -> Response {
         response.set_header("www-authenticate", "Bearer");
     }
     response
+}
+
+/// Accepts the request when it carries one of the keys the Spin variable
+/// `api_keys` lists, or when that lists none: every component that serves an
+/// `/api` route asks this first. A component whose manifest does not give it
+/// the variable refuses rather than serve an open API.
+pub fn check_api_key(request: &IncomingRequest) -> Result<(), ApiError> {
+    let keys = spin_sdk::variables::get("api_keys").map_err(|failure| {
+        ApiError::new(
+            500,
+            "api_keys_unavailable",
+            format!("the API keys could not be read: {failure}"),
+        )
+    })?;
+    let authorization = request.headers().get("authorization");
+    api_keys::ApiKeys::parse(&keys)
+        .check(authorization.first().map(Vec::as_slice))
+        .map_err(|refusal| ApiError::unauthorized(refusal.message()))
+}
+
+/// Serves a model service's own routes (the `car-value-api` and
+/// `sentiment-api` components): `POST route` through `handler`, which needs
+/// an API key like every `/api` path, and `GET /health/<service>` for the
+/// service's probes; a 404 for any other path.
+pub async fn model_service<Req, Resp>(
+    request: IncomingRequest,
+    service: &'static str,
+    route: &str,
+    handler: impl FnOnce(Req) -> Result<Resp, ApiError>,
+) -> Response
+where
+    Req: RequestBody,
+    Resp: Serialize,
+{
+    let path = path(&request);
+    if path.starts_with("/api/")
+        && let Err(failure) = check_api_key(&request)
+    {
+        return error(failure);
+    }
+    if path == route {
+        post(request, handler).await
+    } else if path.strip_prefix("/health/") == Some(service) {
+        get(&request, || api::Health::ok(service))
+    } else {
+        error(ApiError::not_found(&path))
+    }
 }
 
 /// The request's path, without its query.

@@ -35,10 +35,8 @@ pub const OUTPUTS: &[Tensor] = &[
 /// The request's rows as cars, in order.
 pub fn cars(request: &InferRequest) -> Result<Vec<Car>, ProtocolError> {
     let batch = request.batch(Model::CarValue)?;
-    let years = batch.required("year", "an INT32", |value| {
-        i32::try_from(value.as_i64()?).ok()
-    })?;
-    let mileages = batch.required("mileage", "a number", serde_json::Value::as_f64)?;
+    let years = batch.required::<i32>("year")?;
+    let mileages = batch.required::<f64>("mileage")?;
     let mut cars: Vec<Car> = years
         .into_iter()
         .zip(mileages)
@@ -57,7 +55,7 @@ pub fn cars(request: &InferRequest) -> Result<Vec<Car>, ProtocolError> {
         ("type", |car| &mut car.body_type),
     ];
     for (name, field) in details {
-        let column = batch.column(name, "a string", |value| value.as_str().map(str::to_owned))?;
+        let column = batch.column::<String>(name)?;
         for (car, value) in cars.iter_mut().zip(column.into_iter().flatten()) {
             // The protocol has no missing elements: empty means not known.
             *field(car) = Some(value).filter(|value| !value.is_empty());
@@ -90,17 +88,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn request(inputs: serde_json::Value) -> InferRequest {
-        InferRequest::parse(json!({ "inputs": inputs }).to_string().as_bytes()).unwrap()
+    /// The cars of a request with JSON `inputs`.
+    fn cars_of(inputs: serde_json::Value) -> Result<Vec<Car>, ProtocolError> {
+        let body = json!({ "inputs": inputs }).to_string();
+        cars(&InferRequest::parse(body.as_bytes(), &[])?)
     }
 
     #[test]
     fn each_row_is_a_car_with_the_details_it_gives() {
-        let cars = cars(&request(json!([
+        let cars = cars_of(json!([
             {"name": "year", "shape": [2], "datatype": "INT32", "data": [2018, 2016]},
             {"name": "mileage", "shape": [2], "datatype": "FP64", "data": [45000, 60000.5]},
             {"name": "type", "shape": [2], "datatype": "BYTES", "data": ["", "sedan"]},
-        ])))
+        ]))
         .unwrap();
         assert_eq!(cars.len(), 2);
         assert_eq!(
@@ -111,8 +111,35 @@ mod tests {
         assert_eq!(cars[1].mileage, 60000.5);
     }
 
+    #[test]
+    fn binary_rows_are_the_cars_json_rows_are() {
+        let (body, header) = crate::batch::tests::with_binary(
+            json!({"inputs": [
+                {"name": "year", "shape": [2], "datatype": "INT32", "parameters": {"binary_data_size": 8}},
+                {"name": "mileage", "shape": [2], "datatype": "FP64", "parameters": {"binary_data_size": 16}},
+                {"name": "type", "shape": [2], "datatype": "BYTES", "parameters": {"binary_data_size": 13}},
+            ]}),
+            &[
+                &2018i32.to_le_bytes()[..],
+                &2016i32.to_le_bytes(),
+                &45000f64.to_le_bytes(),
+                &60000.5f64.to_le_bytes(),
+                b"\0\0\0\0\x05\0\0\0sedan",
+            ]
+            .concat(),
+        );
+        let from_binary = cars(&InferRequest::parse(&body, &header).unwrap()).unwrap();
+        let from_json = cars_of(json!([
+            {"name": "year", "shape": [2], "datatype": "INT32", "data": [2018, 2016]},
+            {"name": "mileage", "shape": [2], "datatype": "FP64", "data": [45000, 60000.5]},
+            {"name": "type", "shape": [2], "datatype": "BYTES", "data": ["", "sedan"]},
+        ]))
+        .unwrap();
+        assert_eq!(from_binary, from_json);
+    }
+
     fn refusal(inputs: serde_json::Value) -> String {
-        let error = cars(&request(inputs)).unwrap_err();
+        let error = cars_of(inputs).unwrap_err();
         assert_eq!(error.status, 400);
         error.message
     }
@@ -175,7 +202,7 @@ mod tests {
             extrapolation: vec![],
             model_version: "v".into(),
         };
-        let request = request(json!([]));
+        let request = InferRequest::parse(br#"{"inputs": []}"#, &[]).unwrap();
         let error = respond(&request, "v".into(), vec![Ok(ok), Err(year)]).unwrap_err();
         assert_eq!(error.message, "row 1: year must be between 1995 and 2022");
     }

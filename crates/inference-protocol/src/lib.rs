@@ -5,17 +5,25 @@
 //! models through their WIT interfaces, one call per batch.
 //!
 //! Each model takes and answers named tensors of shape `[N]`, one element
-//! per row (see [`Model::inputs`] and [`Model::outputs`]); data is JSON (the
-//! binary tensor extension is not supported). Errors are
-//! `{"error": "..."}`: 400 for a bad request (a row the model refuses names
-//! its row, counting from 0), 404 for an unknown model, version or path.
+//! per row (see [`Model::inputs`] and [`Model::outputs`]). Their elements
+//! are JSON, or binary data after the JSON in Triton's binary tensor data
+//! extension (see [`binary`]): an input with `binary_data_size`, and an
+//! output asked for with `binary_data` (or all of them with the request's
+//! `binary_data_output`), as Triton's client sends and asks by default.
+//! Errors are `{"error": "..."}`: 400 for a bad request (a row the model
+//! refuses names its row, counting from 0), 404 for an unknown model,
+//! version or path.
 
 mod batch;
+pub mod binary;
 pub mod car_value;
 mod route;
 pub mod sentiment;
 
-pub use batch::{InferRequest, Input, RequestedOutput};
+pub use batch::{
+    InferRequest, Input, InputParameters, OutputParameters, RequestParameters, RequestedOutput,
+};
+use binary::BinaryError;
 pub use route::{Route, Target, route};
 
 use api::ApiError;
@@ -113,13 +121,16 @@ pub struct ModelMetadata {
     pub outputs: Vec<TensorMetadata>,
 }
 
+/// The protocol extensions the server supports, as `GET /v2` lists them.
+pub const EXTENSIONS: &[&str] = &[binary::EXTENSION];
+
 /// The answer of `GET /v2`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServerMetadata {
     pub name: &'static str,
     pub version: &'static str,
-    /// Protocol extensions supported: none.
-    pub extensions: [&'static str; 0],
+    /// Protocol extensions supported: [`EXTENSIONS`].
+    pub extensions: &'static [&'static str],
 }
 
 /// The answer of `GET /v2/health/live`.
@@ -152,16 +163,77 @@ pub struct InferResponse {
     pub outputs: Vec<Output>,
 }
 
+impl InferResponse {
+    /// The answer's body: its JSON, followed by the outputs asked for as
+    /// binary data, in output order.
+    pub fn body(&self) -> InferBody {
+        let mut bytes = api::to_json(self);
+        let json_length = bytes.len();
+        let mut has_binary = false;
+        for data in self.outputs.iter().filter_map(Output::binary) {
+            bytes.extend_from_slice(data);
+            has_binary = true;
+        }
+        InferBody {
+            bytes,
+            json_length: has_binary.then_some(json_length),
+        }
+    }
+}
+
+/// The body of an inference answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InferBody {
+    /// The JSON, then any binary outputs' bytes.
+    pub bytes: Vec<u8>,
+    /// The JSON's length when binary outputs follow it: the value of the
+    /// answer's `Inference-Header-Content-Length` header.
+    pub json_length: Option<usize>,
+}
+
+impl InferBody {
+    /// The body's content type: JSON, or, with binary data after the JSON,
+    /// bytes, as Triton answers.
+    pub fn content_type(&self) -> &'static str {
+        match self.json_length {
+            None => "application/json",
+            Some(_) => binary::CONTENT_TYPE,
+        }
+    }
+}
+
 /// An output tensor of shape `[N]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Output {
     pub name: &'static str,
     pub datatype: &'static str,
     pub shape: [usize; 1],
-    pub data: Data,
+    /// Its elements, in the JSON or after it.
+    #[serde(flatten)]
+    pub contents: Contents,
 }
 
-/// A tensor's elements, as JSON.
+/// Where an output's elements are.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Contents {
+    /// In the JSON, as `data`.
+    Json { data: Data },
+    /// After the JSON as binary data, its size in `parameters`.
+    Binary {
+        parameters: BinaryDataSize,
+        #[serde(skip)]
+        bytes: Vec<u8>,
+    },
+}
+
+/// The parameters of an output sent as binary data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BinaryDataSize {
+    pub binary_data_size: usize,
+}
+
+/// A tensor's elements.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Data {
@@ -181,7 +253,35 @@ impl Output {
             name: tensor.name,
             datatype: tensor.datatype,
             shape: [rows],
-            data,
+            contents: Contents::Json { data },
+        }
+    }
+
+    /// The output with its elements as binary data when `binary`, else as
+    /// they are.
+    fn sent_as_binary(self, binary: bool) -> Output {
+        match self.contents {
+            Contents::Json { data } if binary => {
+                let bytes = binary::encode(&data);
+                Output {
+                    contents: Contents::Binary {
+                        parameters: BinaryDataSize {
+                            binary_data_size: bytes.len(),
+                        },
+                        bytes,
+                    },
+                    ..self
+                }
+            }
+            _ => self,
+        }
+    }
+
+    /// Its bytes, when it is sent as binary data.
+    fn binary(&self) -> Option<&[u8]> {
+        match &self.contents {
+            Contents::Binary { bytes, .. } => Some(bytes),
+            Contents::Json { .. } => None,
         }
     }
 }
@@ -217,6 +317,13 @@ impl ProtocolError {
     /// The JSON body: `{"error": "..."}`.
     pub fn body(&self) -> Vec<u8> {
         api::to_json(&serde_json::json!({ "error": self.message }))
+    }
+}
+
+/// Binary data that does not add up is a bad request.
+impl From<BinaryError> for ProtocolError {
+    fn from(error: BinaryError) -> Self {
+        Self::bad_request(error.to_string())
     }
 }
 

@@ -19,11 +19,13 @@ pub struct Check {
 }
 
 /// The SpinApp that runs `component`: its own, but the web page runs in the
-/// gateway's (`components: [gateway, ui]` in k8s/base/gateway.yaml).
+/// gateway's (`components: [gateway, ui]` in k8s/base/gateway.yaml), and a
+/// model service's HTTP component in that service's (`car-value-api` in
+/// `car-value`).
 pub fn service_of(component: &str) -> &str {
     match component {
         "ui" => "gateway",
-        component => component,
+        component => component.strip_suffix("-api").unwrap_or(component),
     }
 }
 

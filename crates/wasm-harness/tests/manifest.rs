@@ -115,7 +115,10 @@ fn every_dependency_is_imported_by_its_dependent_and_exported_by_its_provider() 
             );
         }
     }
-    assert_eq!(dependencies, 2, "the gateway depends on both models");
+    assert_eq!(
+        dependencies, 4,
+        "the gateway depends on both models, each service's API on its model"
+    );
 }
 
 #[test]
@@ -162,21 +165,31 @@ fn no_dependency_imports_what_spin_would_deny_it() {
 }
 
 /// What the cluster's runtime, Spin 3.6.3, can satisfy: WASI 0.2, and Spin's
-/// variables (the payload-log level).
+/// variables (the API keys, the payload-log level), for every component
+/// composed with a model.
 #[test]
-fn the_composed_gateway_imports_only_wasi_0_2_and_spin_variables() {
-    let composed = compose::from_manifest(&manifest(), "gateway").unwrap();
-    let interfaces = compose::interfaces(&composed).unwrap();
-    for import in &interfaces.imports {
+fn each_composed_component_imports_only_wasi_0_2_and_spin_variables() {
+    let manifest = manifest();
+    let composed: Vec<&String> = manifest
+        .component
+        .iter()
+        .filter(|(_, component)| !component.dependencies.is_empty())
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(composed, ["car-value-api", "gateway", "sentiment-api"]);
+    for id in composed {
+        let interfaces = compose::interfaces(&compose::from_manifest(&manifest, id).unwrap()).unwrap();
+        for import in &interfaces.imports {
+            assert!(
+                (import.starts_with("wasi:") && import.contains("@0.2."))
+                    || import == "fermyon:spin/variables@2.0.0",
+                "the composed {id} imports {import}"
+            );
+        }
         assert!(
-            (import.starts_with("wasi:") && import.contains("@0.2."))
-                || import == "fermyon:spin/variables@2.0.0",
-            "the composed gateway imports {import}"
+            interfaces
+                .exports
+                .contains("wasi:http/incoming-handler@0.2.0")
         );
     }
-    assert!(
-        interfaces
-            .exports
-            .contains("wasi:http/incoming-handler@0.2.0")
-    );
 }

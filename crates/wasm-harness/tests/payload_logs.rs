@@ -126,11 +126,11 @@ fn a_line_longer_than_one_stdout_write_arrives_whole() {
     assert_eq!(lines[0]["review"]["chars"], review.chars().count());
 }
 
-/// A model reads no Spin variable (Spin would wrap it in its deny-all
-/// adapter when composing it into the gateway), so its own route logs at the
-/// default level, `summary`, whatever `payload_log` says.
+/// Each model service's own route is served by its HTTP component (the
+/// model composed in), which reads `payload_log` as the gateway does and logs
+/// to its own log file.
 #[test]
-fn each_models_own_route_logs_to_its_own_components_log_at_summary() {
+fn each_model_services_route_logs_to_its_own_components_log_at_the_level_set() {
     // A review of a length no other test sends, to find its line.
     let review = format!(
         "Quiet. {}",
@@ -142,19 +142,21 @@ fn each_models_own_route_logs_to_its_own_components_log_at_summary() {
         full().send("POST", "/api/review", json!({"review": review})),
         200
     );
-    let lines = full().lines("sentiment", &marker);
+    let lines = full().lines("sentiment-api", &marker);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["route"], "/api/review");
-    assert!(lines[0]["review"].get("text").is_none(), "{}", lines[0]);
+    assert_eq!(lines[0]["review"]["text"], review.as_str());
     assert_eq!(full().lines("gateway", &marker).len(), 0);
 
     let mileage = 12_345.5 + f64::from(std::process::id() % 1000);
     let body = json!({"year": 2015, "mileage": mileage});
-    assert_eq!(off().send("POST", "/api/trade", body), 200);
+    assert_eq!(full().send("POST", "/api/trade", body.clone()), 200);
     let marker = format!("\"mileage\":{mileage}");
-    let lines = off().lines("car-value", &marker);
+    let lines = full().lines("car-value-api", &marker);
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["route"], "/api/trade");
+    assert_eq!(off().send("POST", "/api/trade", body), 200);
+    assert_eq!(off().lines("car-value-api", &marker).len(), 0);
 }
 
 #[test]

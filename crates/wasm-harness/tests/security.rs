@@ -235,13 +235,28 @@ fn protocol_inference_with_a_key_answers() {
     assert_eq!(reply.json()["model_name"], "car-value");
 }
 
-/// The models' own routes are served by the model components, which import
-/// no variables (so they can be composed into the gateway): they stay open,
-/// as docs/DEPLOY.md says.
+/// The model services' own routes are served by thin HTTP components with
+/// the model composed in: they take the keys like the gateway's routes.
 #[test]
-fn the_models_own_routes_stay_open() {
-    let reply = send("POST", "/api/trade", car(), None);
-    assert_eq!(reply.status, 200, "{reply:?}");
+fn every_model_services_api_route_needs_a_key() {
+    for (path, body, field) in [
+        ("/api/trade", car(), "value_usd"),
+        ("/api/review", json!({"review": "Great car."}), "label"),
+    ] {
+        assert_unauthorized(&send("POST", path, body.clone(), None));
+        assert_unauthorized(&send("POST", path, body.clone(), Some(&bearer("nope"))));
+        let answered = send("POST", path, body, Some(&bearer(KEYS[1])));
+        assert_eq!(answered.status, 200, "{path}: {answered:?}");
+        assert!(answered.json().get(field).is_some(), "{path}: {answered:?}");
+    }
+}
+
+/// Each service's health route stays open for its deployment's probes.
+#[test]
+fn the_model_services_health_routes_stay_open() {
+    for path in ["/health/car-value", "/health/sentiment"] {
+        assert_eq!(send("GET", path, Value::Null, None).status, 200, "{path}");
+    }
 }
 
 #[test]
@@ -251,7 +266,7 @@ fn every_json_answer_is_marked_nosniff_and_not_cached() {
         car_value(None),
         send("GET", "/health", Value::Null, None),
         send("GET", "/v2/health/live", Value::Null, None),
-        send("POST", "/api/trade", json!({"year": 1}), None),
+        send("POST", "/api/trade", json!({"year": 1}), Some(&bearer(KEYS[0]))),
         send("GET", "/health/sentiment", Value::Null, None),
     ] {
         assert_eq!(

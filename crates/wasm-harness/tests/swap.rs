@@ -1,7 +1,8 @@
-//! A model is swapped by composition alone: the same built gateway, composed
-//! with the VADER component instead of the trained sentiment model by
-//! changing only its dependency in spin.toml, answers VADER's analyses and
-//! version on every sentiment route, while car-value is unchanged.
+//! A model is swapped by composition alone: the same built gateway and
+//! sentiment service, composed with the VADER component instead of the
+//! trained sentiment model by changing only the dependencies that name it in
+//! spin.toml, answer VADER's analyses and version on every sentiment route,
+//! while car-value is unchanged.
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -16,8 +17,8 @@ fn repo() -> PathBuf {
 const TRAINED: &str = r#""ml:sentiment/analyzer@0.3.0" = { component = "sentiment" }"#;
 const VADER: &str = r#""ml:sentiment/analyzer@0.3.0" = { component = "sentiment-vader" }"#;
 
-/// spin.toml with the gateway's sentiment dependency changed to
-/// `sentiment-vader`, written elsewhere.
+/// spin.toml with every sentiment dependency (the gateway's and
+/// sentiment-api's) changed to `sentiment-vader`, written elsewhere.
 fn vader_manifest() -> PathBuf {
     common::manifest_with(TRAINED, VADER, "vader")
 }
@@ -71,6 +72,7 @@ fn requests() -> Vec<(&'static str, &'static str, Value)> {
             json!({"year": 2018, "mileage": 45000}),
         ),
         ("POST", "/api/review-sentiment", json!({"review": " "})),
+        ("POST", "/api/review", json!({"review": REVIEW})),
     ]
 }
 
@@ -84,10 +86,11 @@ fn the_gateway_composed_with_vader_answers_vaders_analyses_and_version() {
     );
 
     let answers = serve(&vader_manifest(), &requests());
-    let [analysis, models, metadata, infer, car_value, empty] = &answers[..] else {
+    let [analysis, models, metadata, infer, car_value, empty, service] = &answers[..] else {
         unreachable!()
     };
     assert_eq!(analysis, &(200, serde_json::to_value(&vader).unwrap()));
+    assert_eq!(service, analysis, "the sentiment service's own route");
     assert_eq!(models.1["models"][1]["version"], "vader-3.3.2");
     assert_eq!(
         models.1["models"][1]["metrics"]["accuracy"],
@@ -113,6 +116,7 @@ fn the_same_gateway_composed_with_the_trained_model_answers_the_trained_models()
     let answers = serve(&repo().join("spin.toml"), &requests());
     let trained = sentiment_model::api::analyze(REVIEW).unwrap();
     assert_eq!(answers[0], (200, serde_json::to_value(&trained).unwrap()));
+    assert_eq!(answers[6], answers[0]);
     assert_eq!(
         answers[1].1["models"][1]["version"],
         sentiment_model::MODEL_VERSION
