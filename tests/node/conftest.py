@@ -203,10 +203,19 @@ state = "{directory}/state"
         subprocess.run(["umount", "-R", "-l", self.directory / "root"], capture_output=True)
 
 
-@pytest.fixture(scope="session")
-def containerd(tmp_path_factory):
-    shim = runtimes("shim")[0]
-    node = Containerd(tmp_path_factory.mktemp("node"), shim)
+def shim_version(shim: str) -> str:
+    # "containerd-shim-spin-v2:\n  Runtime: spin\n  Version: 0.24.0"
+    said = subprocess.run([shim, "-v"], capture_output=True, text=True, check=True).stdout
+    return said.split("Version:")[1].split()[0]
+
+
+SHIMS = runtimes("shim")
+
+
+@pytest.fixture(scope="session", params=SHIMS, ids=[f"shim-{shim_version(s)}" for s in SHIMS])
+def containerd(request, tmp_path_factory):
+    """A node for each containerd-shim-spin found (scripts/runtimes shim)."""
+    node = Containerd(tmp_path_factory.mktemp("node"), request.param)
     yield node
     node.stop()
 
