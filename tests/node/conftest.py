@@ -204,9 +204,11 @@ state = "{directory}/state"
 
 
 def shim_version(shim: str) -> str:
-    # "containerd-shim-spin-v2:\n  Runtime: spin\n  Version: 0.24.0"
+    """`0.24.0-de7f584`: the release and the commit (a build between releases
+    keeps the last release's version)."""
     said = subprocess.run([shim, "-v"], capture_output=True, text=True, check=True).stdout
-    return said.split("Version:")[1].split()[0]
+    fields = dict(line.strip().split(": ", 1) for line in said.splitlines() if ": " in line)
+    return f"{fields['Version']}-{fields.get('Revision', '')[:7]}"
 
 
 SHIMS = runtimes("shim")
