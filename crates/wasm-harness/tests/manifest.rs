@@ -178,7 +178,8 @@ fn each_composed_component_imports_only_wasi_0_2_and_spin_variables() {
         .collect();
     assert_eq!(composed, ["car-value-api", "gateway", "sentiment-api"]);
     for id in composed {
-        let interfaces = compose::interfaces(&compose::from_manifest(&manifest, id).unwrap()).unwrap();
+        let interfaces =
+            compose::interfaces(&compose::from_manifest(&manifest, id).unwrap()).unwrap();
         for import in &interfaces.imports {
             assert!(
                 (import.starts_with("wasi:") && import.contains("@0.2."))

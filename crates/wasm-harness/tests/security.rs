@@ -266,7 +266,12 @@ fn every_json_answer_is_marked_nosniff_and_not_cached() {
         car_value(None),
         send("GET", "/health", Value::Null, None),
         send("GET", "/v2/health/live", Value::Null, None),
-        send("POST", "/api/trade", json!({"year": 1}), Some(&bearer(KEYS[0]))),
+        send(
+            "POST",
+            "/api/trade",
+            json!({"year": 1}),
+            Some(&bearer(KEYS[0])),
+        ),
         send("GET", "/health/sentiment", Value::Null, None),
     ] {
         assert_eq!(
