@@ -6,7 +6,7 @@
 
 use api::ApiError;
 use api::car_value::{Car, Valuation};
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 wit_bindgen::generate!({
@@ -28,11 +28,12 @@ wit_bindgen::generate!({
 use ml::car_value::estimator;
 
 #[http_component]
-async fn handle(request: IncomingRequest) -> Response {
+async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     // Each answered prediction is one payload-log line (docs/OPERATING.md).
     let log = payload_log::Recorder::start();
     let trade = log.wrap("/api/trade", trade);
-    http_json::model_service(request, "car-value", "/api/trade", trade).await
+    let answer = http_json::model_service(request, "car-value", "/api/trade", trade).await;
+    http_json::send(response_out, answer);
 }
 
 fn trade(car: Car) -> Result<Valuation, ApiError> {

@@ -9,7 +9,7 @@ use api::sentiment::Analysis;
 use api::{ApiError, CarAnalysis, CarAnalysisRequest, Health, Models, ReviewRequest};
 use cors::AllowedOrigins;
 use inference_protocol::{ProtocolError, Route};
-use spin_sdk::http::{IncomingRequest, Method, Response};
+use spin_sdk::http::{IncomingRequest, Method, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 wit_bindgen::generate!({
@@ -45,7 +45,12 @@ use ml::car_value::estimator;
 use ml::sentiment::analyzer;
 
 #[http_component]
-async fn handle(request: IncomingRequest) -> Response {
+async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
+    http_json::send(response_out, answer(request).await);
+}
+
+/// The answer to `request`, with the CORS headers its origin gets.
+async fn answer(request: IncomingRequest) -> Response {
     // Browsers send `Origin` on cross-origin calls (and on their own
     // origin's POSTs); other clients do not, and cost no variable read.
     let cross_origin = request

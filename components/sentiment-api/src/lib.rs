@@ -6,7 +6,7 @@
 
 use api::sentiment::Analysis;
 use api::{ApiError, ReviewRequest};
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 wit_bindgen::generate!({
@@ -26,11 +26,12 @@ wit_bindgen::generate!({
 use ml::sentiment::analyzer;
 
 #[http_component]
-async fn handle(request: IncomingRequest) -> Response {
+async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     // Each answered prediction is one payload-log line (docs/OPERATING.md).
     let log = payload_log::Recorder::start();
     let review = log.wrap("/api/review", review);
-    http_json::model_service(request, "sentiment", "/api/review", review).await
+    let answer = http_json::model_service(request, "sentiment", "/api/review", review).await;
+    http_json::send(response_out, answer);
 }
 
 fn review(request: ReviewRequest) -> Result<Analysis, ApiError> {
