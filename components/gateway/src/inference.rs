@@ -3,27 +3,33 @@
 //! tensor data is read and written by `inference_protocol`; here it is only
 //! the body and the `Inference-Header-Content-Length` header.
 
+use crate::history;
 use crate::ml::car_value::estimator;
 use crate::ml::sentiment::analyzer;
 use inference_protocol::binary::INFERENCE_HEADER_CONTENT_LENGTH;
 use inference_protocol::{
-    EXTENSIONS, InferBody, InferRequest, InferResponse, Live, Model, ModelReady, ProtocolError,
-    Ready, Route, ServerMetadata, Target,
+    EXTENSIONS, InferBody, InferParameters, InferRequest, InferResponse, Live, Model, ModelReady,
+    ProtocolError, Ready, Route, ServerMetadata, Target,
 };
+use payload_log::{CarRecord, Level, Line, ReviewRecord};
 use serde::Serialize;
 use spin_sdk::http::{IncomingRequest, Response};
 
 /// Answers a protocol `route`, with errors as `{"error": "..."}`.
-pub async fn handle(request: IncomingRequest, route: Result<Route, ProtocolError>) -> Response {
+pub async fn handle(
+    request: IncomingRequest,
+    route: Result<Route, ProtocolError>,
+    key: Option<Vec<u8>>,
+) -> crate::Answered {
     let answer = match route {
-        Ok(Route::Infer(target)) => infer(request, target).await.map(inference_answer),
+        Ok(Route::Infer(target)) => return infer(request, target, key).await,
         Ok(route) => http_json::check_get(&request)
             .map_err(ProtocolError::from)
             .and_then(|()| get(route))
             .map(|body| http_json::response_with_allow(200, None, body)),
         Err(failure) => Err(failure),
     };
-    answer.unwrap_or_else(error)
+    (answer.unwrap_or_else(error), None)
 }
 
 /// The response carrying an inference answer's `body`, with the length of
@@ -64,30 +70,87 @@ fn get(route: Route) -> Result<Vec<u8>, ProtocolError> {
     }
 }
 
-async fn infer(request: IncomingRequest, target: Target) -> Result<InferBody, ProtocolError> {
-    // Read before the body, which consumes the request.
-    let header_length = request.headers().get(INFERENCE_HEADER_CONTENT_LENGTH);
-    let body = http_json::post_body(request).await?;
-    let request = InferRequest::parse(&body, &header_length)?;
-    let version = served_version(&target)?;
-    Ok(answer(&request, target.model, version)?.body())
+async fn infer(request: IncomingRequest, target: Target, key: Option<Vec<u8>>) -> crate::Answered {
+    let started = std::time::Instant::now();
+    let answered = async {
+        // Read before the body, which consumes the request.
+        let header_length = request.headers().get(INFERENCE_HEADER_CONTENT_LENGTH);
+        let body = http_json::post_body(request).await?;
+        let request = InferRequest::parse(&body, &header_length)?;
+        let version = served_version(&target)?;
+        let settings = history::settings();
+        let (answer, rows) = answer(&request, target.model, version, settings.level)?;
+        Ok::<_, ProtocolError>((answer, rows, settings))
+    };
+    let (mut answer, rows, settings) = match answered.await {
+        Ok(answered) => answered,
+        Err(failure) => return (error(failure), None),
+    };
+    let route = format!("/v2/models/{}/infer", target.model.name());
+    let pending = rows.map(|rows| {
+        // One time for the batch: its rows' ids differ by their row.
+        let answered = Line::answered(&route, started);
+        let lines = rows
+            .into_iter()
+            .map(|(car, review)| Line {
+                car,
+                review,
+                ..answered.clone()
+            })
+            .collect();
+        history::Pending::new(settings, history::owner(key.as_deref()), lines)
+    });
+    if let Some(pending) = &pending {
+        answer.parameters = Some(InferParameters {
+            prediction_ids: pending.ids().map(|id| id.to_string()).collect(),
+        });
+    }
+    let mut response = inference_answer(answer.body());
+    if let Some(first) = pending.as_ref().and_then(|pending| pending.ids().next()) {
+        response.set_header(history::PREDICTION_ID, first.to_string());
+    }
+    (response, pending)
 }
 
-/// The model's answer to `request`'s batch, from one call.
+/// What the history keeps of each row of a batch: its car's or its
+/// review's record.
+type Rows = Vec<(Option<CarRecord>, Option<ReviewRecord>)>;
+
+/// The model's answer to `request`'s batch, from one call, and each row's
+/// record at history level `keep` (none at `off`).
 fn answer(
     request: &InferRequest,
     model: Model,
     version: String,
-) -> Result<InferResponse, ProtocolError> {
+    keep: Level,
+) -> Result<(InferResponse, Option<Rows>), ProtocolError> {
     use inference_protocol::{car_value, sentiment};
+    let kept = keep != Level::Off;
     match model {
         Model::CarValue => {
             let cars = car_value::cars(request)?;
-            car_value::respond(request, version, estimator::estimate_batch(&cars))
+            let answers = estimator::estimate_batch(&cars);
+            let rows = (kept && answers.iter().all(Result::is_ok)).then(|| {
+                cars.iter()
+                    .zip(answers.iter().flatten())
+                    .map(|(car, valuation)| (Some(CarRecord::new(car, valuation)), None))
+                    .collect()
+            });
+            Ok((car_value::respond(request, version, answers)?, rows))
         }
         Model::Sentiment => {
             let reviews = sentiment::reviews(request)?;
-            sentiment::respond(request, version, analyzer::analyze_batch(&reviews))
+            let answers = analyzer::analyze_batch(&reviews);
+            let rows = (kept && answers.iter().all(Result::is_ok)).then(|| {
+                reviews
+                    .iter()
+                    .zip(answers.iter().flatten())
+                    .map(|(review, analysis)| {
+                        (None, Some(ReviewRecord::new(review, keep, analysis)))
+                    })
+                    .collect()
+            });
+            Ok((sentiment::respond(request, version, answers)?, rows))
         }
     }
 }

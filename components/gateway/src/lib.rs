@@ -6,7 +6,10 @@
 
 use api::car_value::{Car, Valuation};
 use api::sentiment::Analysis;
-use api::{ApiError, CarAnalysis, CarAnalysisRequest, Health, Models, ReviewRequest};
+use api::{
+    ApiError, CarAnalysis, CarAnalysisRequest, Health, IdentifiedAnswer, ModelCard, Models,
+    RequestBody, ReviewRequest,
+};
 use cors::AllowedOrigins;
 use inference_protocol::{ProtocolError, Route};
 use spin_sdk::http::{IncomingRequest, Method, Response, ResponseOutparam};
@@ -36,6 +39,7 @@ wit_bindgen::generate!({
     },
 });
 
+mod history;
 mod inference;
 
 /// The API's OpenAPI 3.1 document, embedded when the gateway is built.
@@ -46,11 +50,19 @@ use ml::sentiment::analyzer;
 
 #[http_component]
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
-    http_json::send(response_out, answer(request).await);
+    let (response, pending) = answer(request).await;
+    http_json::send(response_out, response);
+    // Kept once the answer has gone: no store can hold it.
+    if let Some(pending) = pending {
+        pending.keep();
+    }
 }
 
+/// An answer, and the predictions it made that the history is to keep.
+type Answered = (Response, Option<history::Pending>);
+
 /// The answer to `request`, with the CORS headers its origin gets.
-async fn answer(request: IncomingRequest) -> Response {
+async fn answer(request: IncomingRequest) -> Answered {
     // Browsers send `Origin` on cross-origin calls (and on their own
     // origin's POSTs); other clients do not, and cost no variable read.
     let cross_origin = request
@@ -67,9 +79,9 @@ async fn answer(request: IncomingRequest) -> Response {
         for (name, value) in headers {
             answer.set_header(name, value);
         }
-        return answer;
+        return (answer, None);
     }
-    let mut answer = route(request).await;
+    let (mut answer, pending) = route(request).await;
     if let Some((allowed, origin)) = cross_origin
         && let Some(headers) = allowed.answer_headers(&origin)
     {
@@ -77,7 +89,7 @@ async fn answer(request: IncomingRequest) -> Response {
             answer.set_header(name, value);
         }
     }
-    answer
+    (answer, pending)
 }
 
 /// The origins the Spin variable `cors_origins` allows; none (CORS off)
@@ -96,35 +108,85 @@ fn is_preflight(request: &IncomingRequest) -> bool {
             .is_empty()
 }
 
-async fn route(request: IncomingRequest) -> Response {
+async fn route(request: IncomingRequest) -> Answered {
     let path = http_json::path(&request);
     let protocol_route = inference_protocol::route(&path);
-    if needs_key(&path, protocol_route.as_ref())
-        && let Err(failure) = http_json::check_api_key(&request)
-    {
-        return match protocol_route {
-            Some(_) => inference::error(failure.into()),
-            None => http_json::error(failure),
-        };
-    }
+    let key = if needs_key(&path, protocol_route.as_ref()) {
+        match http_json::check_api_key(&request) {
+            Ok(key) => key,
+            Err(failure) => {
+                let refusal = match protocol_route {
+                    Some(_) => inference::error(failure.into()),
+                    None => http_json::error(failure),
+                };
+                return (refusal, None);
+            }
+        }
+    } else {
+        None
+    };
     if let Some(route) = protocol_route {
-        return inference::handle(request, route).await;
+        return inference::handle(request, route, key).await;
     }
-    // Each answered prediction is one payload-log line (docs/OPERATING.md).
-    let log = payload_log::Recorder::start();
-    match path.as_str() {
+    let answer = match path.as_str() {
         "/health" => http_json::get(&request, || Health::ok("gateway")),
         "/api/models" => http_json::get(&request, models),
         "/openapi.json" => http_json::get_static(&request, OPENAPI),
         "/api/car-analysis" => {
-            http_json::post(request, log.wrap("/api/car-analysis", car_analysis)).await
+            return predict(request, "/api/car-analysis", key, car_analysis).await;
         }
-        "/api/car-value" => http_json::post(request, log.wrap("/api/car-value", car_value)).await,
+        "/api/car-value" => return predict(request, "/api/car-value", key, car_value).await,
         "/api/review-sentiment" => {
-            http_json::post(request, log.wrap("/api/review-sentiment", review_sentiment)).await
+            return predict(request, "/api/review-sentiment", key, review_sentiment).await;
         }
+        "/api/predictions" => history::route(request, &path, key).await,
+        path if path.starts_with("/api/predictions/") => history::route(request, path, key).await,
         path => http_json::error(ApiError::not_found(path)),
+    };
+    (answer, None)
+}
+
+/// Serves a prediction route: `handler`'s answer to the `POST`ed body, with
+/// its payload-log line (docs/OPERATING.md) and, when the history keeps it,
+/// its id, for the caller whose API key is `key`.
+async fn predict<R>(
+    request: IncomingRequest,
+    route: &'static str,
+    key: Option<Vec<u8>>,
+    handler: fn(R) -> Result<R::Answer, ApiError>,
+) -> Answered
+where
+    R: RequestBody + payload_log::Logged,
+    R::Answer: serde::Serialize,
+{
+    let log = payload_log::Recorder::start();
+    let asked = match http_json::post_body(request).await {
+        Ok(body) => api::parse_request::<R>(&body),
+        Err(failure) => Err(failure),
+    };
+    let settings = history::settings();
+    let answered = asked.and_then(|asked| log.record(route, settings.level, asked, handler));
+    let (answer, line) = match answered {
+        Ok(answered) => answered,
+        Err(failure) => return (http_json::error(failure), None),
+    };
+    let pending = line
+        .map(|line| history::Pending::new(settings, history::owner(key.as_deref()), vec![line]));
+    let prediction_id = pending
+        .as_ref()
+        .and_then(|pending| pending.ids().next())
+        .map(|id| id.to_string());
+    let mut response = http_json::json(
+        200,
+        &IdentifiedAnswer {
+            prediction_id: prediction_id.clone(),
+            answer,
+        },
+    );
+    if let Some(id) = prediction_id {
+        response.set_header(history::PREDICTION_ID, id);
     }
+    (response, pending)
 }
 
 /// Whether `path` needs an API key: the JSON API, and the protocol's model
@@ -139,8 +201,21 @@ fn needs_key(path: &str, protocol_route: Option<&Result<Route, ProtocolError>>) 
 }
 
 fn models() -> Models {
+    use prediction_history::live::Model;
+    let (car_value, sentiment) = (estimator::model(), analyzer::model());
+    let mut live = history::live_figures(&[
+        (Model::CarValue, &car_value.version),
+        (Model::Sentiment, &sentiment.version),
+    ])
+    .into_iter();
     Models {
-        models: vec![estimator::model(), analyzer::model()],
+        models: [car_value, sentiment]
+            .into_iter()
+            .map(|info| ModelCard {
+                info,
+                live: live.next().flatten(),
+            })
+            .collect(),
     }
 }
 

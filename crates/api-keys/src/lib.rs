@@ -60,10 +60,10 @@ impl ApiKeys {
 
     /// Accepts a request whose `Authorization` header (`authorization`, when
     /// it has one) carries one of the keys, or any request when there are
-    /// none.
-    pub fn check(&self, authorization: Option<&[u8]>) -> Result<(), Refusal> {
+    /// none: the key it carried, `None` when the API is open.
+    pub fn check<'a>(&self, authorization: Option<&'a [u8]>) -> Result<Option<&'a [u8]>, Refusal> {
         if self.is_open() {
-            return Ok(());
+            return Ok(None);
         }
         let token = authorization
             .and_then(bearer_token)
@@ -73,7 +73,7 @@ impl ApiKeys {
             matched | constant_time_eq(key.as_bytes(), token)
         });
         if matched {
-            Ok(())
+            Ok(Some(token))
         } else {
             Err(Refusal::WrongKey)
         }
@@ -122,7 +122,7 @@ mod tests {
     fn an_empty_variable_leaves_the_api_open() {
         let keys = ApiKeys::parse("");
         assert!(keys.is_open());
-        assert_eq!(keys.check(None), Ok(()));
+        assert_eq!(keys.check(None), Ok(None));
     }
 
     #[test]
@@ -133,8 +133,14 @@ mod tests {
     #[test]
     fn keys_are_trimmed_and_empty_entries_ignored() {
         let keys = ApiKeys::parse(" first-key ,, second-key,");
-        assert_eq!(keys.check(Some(&bearer("first-key"))), Ok(()));
-        assert_eq!(keys.check(Some(&bearer("second-key"))), Ok(()));
+        assert_eq!(
+            keys.check(Some(&bearer("first-key"))),
+            Ok(Some(&b"first-key"[..]))
+        );
+        assert_eq!(
+            keys.check(Some(&bearer("second-key"))),
+            Ok(Some(&b"second-key"[..]))
+        );
         assert_eq!(keys.check(Some(&bearer(""))), Err(Refusal::MissingKey));
     }
 
@@ -155,8 +161,8 @@ mod tests {
     #[test]
     fn the_scheme_is_case_insensitive() {
         let keys = ApiKeys::parse("k1");
-        assert_eq!(keys.check(Some(b"bearer k1")), Ok(()));
-        assert_eq!(keys.check(Some(b"BEARER k1")), Ok(()));
+        assert_eq!(keys.check(Some(b"bearer k1")), Ok(Some(&b"k1"[..])));
+        assert_eq!(keys.check(Some(b"BEARER k1")), Ok(Some(&b"k1"[..])));
     }
 
     #[test]

@@ -56,7 +56,46 @@ fn serialize_as_map<S: serde::Serializer>(
 /// The answer of `GET /api/models`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Models {
-    pub models: Vec<ModelInfo>,
+    pub models: Vec<ModelCard>,
+}
+
+/// A model of `GET /api/models`: its identity, held-out metrics and how it
+/// does live.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelCard {
+    #[serde(flatten)]
+    pub info: ModelInfo,
+    /// From the truth callers sent back; `null` when the prediction history
+    /// is off or cannot be read.
+    pub live: Option<LiveFigures>,
+}
+
+/// How a model version does on the predictions whose truth callers sent
+/// (`POST /api/predictions/{id}/feedback`), over the last `window_days`
+/// days. Figures with no feedback behind them are `null`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveFigures {
+    pub window_days: u64,
+    /// How many of its predictions in the window have the truth.
+    pub feedback: i64,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// What is measured live of each model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Figures {
+    CarValue {
+        /// Mean absolute error against the sale prices, in US dollars.
+        mae_usd: Option<f64>,
+        /// The share of sale prices within the answer's interval.
+        interval_coverage: Option<f64>,
+    },
+    Sentiment {
+        /// The share of labels that were right.
+        accuracy: Option<f64>,
+    },
 }
 
 /// The body of `POST /api/review-sentiment` and `POST /api/review`.
@@ -94,6 +133,17 @@ impl RequestBody for CarAnalysisRequest {
 pub struct CarAnalysis {
     pub car_value: car_value::Valuation,
     pub sentiment: sentiment::Analysis,
+}
+
+/// A prediction route's answer with the id its prediction is kept under
+/// (`GET /api/predictions/{id}`); without one when the history is off or
+/// could not keep it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdentifiedAnswer<A> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prediction_id: Option<String>,
+    #[serde(flatten)]
+    pub answer: A,
 }
 
 /// The body of every health route: `{"status": "ok", "service": "<name>"}`.

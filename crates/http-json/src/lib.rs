@@ -121,8 +121,9 @@ pub fn response_of_type(status: u16, content_type: &str, body: Vec<u8>) -> Respo
 /// Accepts the request when it carries one of the keys the Spin variable
 /// `api_keys` lists, or when that lists none: every component that serves an
 /// `/api` route asks this first. A component whose manifest does not give it
-/// the variable refuses rather than serve an open API.
-pub fn check_api_key(request: &IncomingRequest) -> Result<(), ApiError> {
+/// the variable refuses rather than serve an open API. The key the request
+/// carried; `None` when the API is open.
+pub fn check_api_key(request: &IncomingRequest) -> Result<Option<Vec<u8>>, ApiError> {
     let keys = spin_sdk::variables::get("api_keys").map_err(|failure| {
         ApiError::new(
             500,
@@ -133,6 +134,7 @@ pub fn check_api_key(request: &IncomingRequest) -> Result<(), ApiError> {
     let authorization = request.headers().get("authorization");
     api_keys::ApiKeys::parse(&keys)
         .check(authorization.first().map(Vec::as_slice))
+        .map(|key| key.map(<[u8]>::to_vec))
         .map_err(|refusal| ApiError::unauthorized(refusal.message()))
 }
 
@@ -163,6 +165,14 @@ where
     } else {
         error(ApiError::not_found(&path))
     }
+}
+
+/// The request's query, without `?`; empty when it has none.
+pub fn query(request: &IncomingRequest) -> String {
+    let path = request.path_with_query().unwrap_or_default();
+    path.split_once('?')
+        .map(|(_, query)| query.to_owned())
+        .unwrap_or_default()
 }
 
 /// The request's path, without its query.

@@ -215,6 +215,7 @@ impl<'a> InferRequest<'a> {
             model_name: model.name(),
             model_version,
             id: self.id.clone(),
+            parameters: None,
             outputs,
         })
     }

@@ -160,7 +160,18 @@ pub struct InferResponse {
     /// The request's `id`, when it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// What the server adds: the ids its predictions are kept under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<InferParameters>,
     pub outputs: Vec<Output>,
+}
+
+/// The parameters of an inference answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InferParameters {
+    /// The id of each row's prediction, in row order, for
+    /// `GET /api/predictions/{id}` and its feedback.
+    pub prediction_ids: Vec<String>,
 }
 
 impl InferResponse {

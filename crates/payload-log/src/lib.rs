@@ -29,8 +29,9 @@ pub const SCHEMA: &str = "car-ml.prediction.v1";
 /// The Spin variable that sets the [`Level`].
 pub const VARIABLE: &str = "payload_log";
 
-/// How much of each prediction is logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How much of each prediction is logged: each level records more than
+/// the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Level {
     /// Nothing.
     Off,
@@ -124,6 +125,40 @@ pub struct ReviewRecord {
 }
 
 impl Line {
+    /// A line for a prediction of `route`, whose request arrived at
+    /// `started` and is answered now, without its models' records.
+    pub fn answered(route: &str, started: Instant) -> Line {
+        let duration = started.elapsed();
+        // The wall clock is read once, at the end: the arrival time is that
+        // less the duration.
+        let arrived = SystemTime::now()
+            .checked_sub(duration)
+            .and_then(|arrived| arrived.duration_since(UNIX_EPOCH).ok());
+        Line {
+            schema: SCHEMA.to_owned(),
+            route: route.to_owned(),
+            unix_ms: arrived.map_or(0, |since| since.as_millis() as u64),
+            duration_us: duration.as_micros() as u64,
+            car: None,
+            review: None,
+        }
+    }
+
+    /// The line as `level` records it: none at [`Level::Off`], without the
+    /// review's text below [`Level::Full`].
+    pub fn at(&self, level: Level) -> Option<Line> {
+        let mut line = match level {
+            Level::Off => return None,
+            _ => self.clone(),
+        };
+        if level < Level::Full
+            && let Some(review) = &mut line.review
+        {
+            review.text = None;
+        }
+        Some(line)
+    }
+
     /// The line's JSON, with its line end: the text its `Serialize` gives
     /// (a test holds them equal), written key by key. A component writes one
     /// line per request on caches the runtime's memory resets leave cold;
@@ -406,41 +441,50 @@ impl<W: Write> Recorder<W> {
     }
 
     /// `handler`, answering as it does, and writing a line for each answer.
-    /// The line is written whole (one write for any line of up to 4,096
-    /// bytes: see `Stdout`), so lines from concurrent requests do not
-    /// interleave in a shared log file.
     pub fn wrap<R: Logged>(
-        mut self,
+        self,
         route: &'static str,
         handler: impl FnOnce(R) -> Result<R::Answer, ApiError>,
     ) -> impl FnOnce(R) -> Result<R::Answer, ApiError> {
         move |request: R| {
-            let level = (self.level)();
-            if level == Level::Off {
-                return handler(request);
-            }
-            let inputs = request.inputs(level);
-            let answer = handler(request)?;
-            let duration = self.started.elapsed();
-            // The wall clock is read once, at the end: the arrival time is
-            // that less the duration.
-            let arrived = SystemTime::now()
-                .checked_sub(duration)
-                .and_then(|arrived| arrived.duration_since(UNIX_EPOCH).ok());
-            let mut line = Line {
-                schema: SCHEMA.to_owned(),
-                route: route.to_owned(),
-                unix_ms: arrived.map_or(0, |since| since.as_millis() as u64),
-                duration_us: duration.as_micros() as u64,
-                car: None,
-                review: None,
-            };
-            R::complete(inputs, &answer, &mut line);
-            // A log that cannot be written must not fail the answer.
-            let _ = self.out.write_all(&line.to_json_line());
-            let _ = self.out.flush();
-            Ok(answer)
+            self.record(route, Level::Off, request, handler)
+                .map(|(answer, _)| answer)
         }
+    }
+
+    /// `handler`'s answer to `request`, logged as [`Recorder::wrap`] logs
+    /// it, with the prediction's line at level `keep` for a store to keep
+    /// (none at [`Level::Off`]). The line is written whole (one write for
+    /// any line of up to 4,096 bytes: see `Stdout`), so lines from
+    /// concurrent requests do not interleave in a shared log file.
+    pub fn record<R: Logged>(
+        mut self,
+        route: &'static str,
+        keep: Level,
+        request: R,
+        handler: impl FnOnce(R) -> Result<R::Answer, ApiError>,
+    ) -> Result<(R::Answer, Option<Line>), ApiError> {
+        let log = (self.level)();
+        let level = log.max(keep);
+        if level == Level::Off {
+            return handler(request).map(|answer| (answer, None));
+        }
+        let inputs = request.inputs(level);
+        let answer = handler(request)?;
+        let mut line = self.line(route);
+        R::complete(inputs, &answer, &mut line);
+        if let Some(logged) = line.at(log) {
+            // A log that cannot be written must not fail the answer.
+            let _ = self.out.write_all(&logged.to_json_line());
+            let _ = self.out.flush();
+        }
+        Ok((answer, line.at(keep)))
+    }
+
+    /// A line for a prediction of `route` answered now, without its models'
+    /// records.
+    pub fn line(&self, route: &str) -> Line {
+        Line::answered(route, self.started)
     }
 }
 
@@ -766,5 +810,39 @@ mod tests {
 
     fn car_value_record() -> CarRecord {
         CarInputs::of(&car_request()).with(&car_value())
+    }
+
+    #[test]
+    fn a_kept_line_has_its_own_level_and_the_log_keeps_its_own() {
+        let mut out = Vec::new();
+        let request = ReviewRequest {
+            review: "Smooth and quiet.".into(),
+        };
+        let (_, kept) = Recorder::new(|| Level::Summary, &mut out)
+            .record("/api/review-sentiment", Level::Full, request, |_| {
+                Ok(sentiment())
+            })
+            .unwrap();
+        let logged = Line::parse(std::str::from_utf8(&out).unwrap()).unwrap();
+        assert_eq!(logged.review.unwrap().text, None);
+        assert_eq!(
+            kept.unwrap().review.unwrap().text.as_deref(),
+            Some("Smooth and quiet.")
+        );
+    }
+
+    #[test]
+    fn nothing_is_kept_at_level_off_though_the_log_writes() {
+        let mut out = Vec::new();
+        let request = ReviewRequest {
+            review: "Smooth and quiet.".into(),
+        };
+        let (_, kept) = Recorder::new(|| Level::Full, &mut out)
+            .record("/api/review-sentiment", Level::Off, request, |_| {
+                Ok(sentiment())
+            })
+            .unwrap();
+        assert_eq!(kept, None);
+        assert!(!out.is_empty());
     }
 }

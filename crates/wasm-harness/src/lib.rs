@@ -7,11 +7,13 @@
 //! `wasmtime-wasi-http`, instantiating a component per request from a pooling
 //! allocator configured as Spin's. Each of these steps is done as Spin does
 //! it. Like `spin up` it provides the app's variables ([`variables`]) and
-//! writes each component's output to log files ([`stdio`]). The product
+//! key-value store ([`key_value`]), and writes each component's output to log files ([`stdio`]). The product
 //! itself runs on Spin.
 
 pub mod capabilities;
 pub mod compose;
+#[cfg(feature = "server")]
+pub mod key_value;
 pub mod manifest;
 pub mod router;
 #[cfg(feature = "server")]

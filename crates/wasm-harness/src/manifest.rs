@@ -71,6 +71,9 @@ pub struct Component {
     /// over the app's variables, by key.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// The key-value stores the component may open, by label.
+    #[serde(default)]
+    pub key_value_stores: Vec<String>,
     pub build: Option<Build>,
 }
 

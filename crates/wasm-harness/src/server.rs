@@ -2,6 +2,7 @@
 //! a fresh component instance per request from a pooling allocator.
 
 use crate::compose;
+use crate::key_value::{self, Database, KeyValue};
 use crate::manifest::Manifest;
 use crate::router::Router;
 use crate::stdio::{ComponentStdio, Follow};
@@ -50,6 +51,9 @@ struct Handler {
     id: String,
     pre: ProxyPre<Host>,
     variables: ComponentVariables,
+    /// The key-value stores it may open, and the app's default store.
+    key_value_stores: Arc<std::collections::BTreeSet<String>>,
+    database: Arc<Database>,
     stdio: ComponentStdio,
     body_deadline: Duration,
 }
@@ -61,6 +65,7 @@ struct Host {
     table: ResourceTable,
     hooks: DenyOutgoingRequests,
     variables: ComponentVariables,
+    key_value: KeyValue,
 }
 
 /// How an app is run: what `spin up`'s options and environment say.
@@ -80,6 +85,9 @@ pub struct Settings {
     /// How long a request's body may take to arrive before the request is
     /// stopped and answered 408 ([`BODY_DEADLINE`] by default).
     pub body_deadline: Duration,
+    /// Where the default key-value store's database is kept, as `spin up
+    /// --state-dir`; `None` keeps it in memory, for as long as the app runs.
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -92,17 +100,20 @@ impl Default for Settings {
             follow: Follow::None,
             environment: std::env::vars().collect(),
             body_deadline: BODY_DEADLINE,
+            state_dir: None,
         }
     }
 }
 
 impl Settings {
-    /// `spin up`'s defaults for the app at `manifest_path`: logs in
-    /// `.spin/logs/` next to the manifest, every component echoed.
+    /// `spin up`'s defaults for the app at `manifest_path`: state (the
+    /// key-value store) in `.spin/` next to the manifest, logs in
+    /// `.spin/logs/`, every component echoed.
     pub fn spin_up(manifest_path: &Path) -> Self {
         let dir = manifest_path.parent().unwrap_or(Path::new(""));
         Settings {
             log_dir: Some(dir.join(".spin").join("logs")),
+            state_dir: Some(dir.join(".spin")),
             follow: Follow::All,
             ..Settings::default()
         }
@@ -276,6 +287,19 @@ impl App {
         variables::store::add_to_linker::<_, HasSelf<ComponentVariables>>(&mut linker, |host| {
             &mut host.variables
         })?;
+        key_value::wasi::keyvalue::store::add_to_linker::<_, HasSelf<KeyValue>>(
+            &mut linker,
+            |host| &mut host.key_value,
+        )?;
+        key_value::wasi::keyvalue::atomics::add_to_linker::<_, HasSelf<KeyValue>>(
+            &mut linker,
+            |host| &mut host.key_value,
+        )?;
+        key_value::wasi::keyvalue::batch::add_to_linker::<_, HasSelf<KeyValue>>(
+            &mut linker,
+            |host| &mut host.key_value,
+        )?;
+        let database = Arc::new(Database::new(settings.state_dir.clone()));
 
         let mut handlers: BTreeMap<&str, Arc<Handler>> = BTreeMap::new();
         for trigger in &manifest.trigger.http {
@@ -283,6 +307,8 @@ impl App {
             if handlers.contains_key(id) {
                 continue;
             }
+            let stores = &manifest.component[id].key_value_stores;
+            key_value::check_labels(id, stores)?;
             let bytes = compose::from_manifest(&manifest, id)?;
             let component = Component::new(&engine, &bytes)
                 .map_err(anyhow::Error::from)
@@ -296,6 +322,8 @@ impl App {
                     id: id.to_owned(),
                     pre,
                     variables: variables::resolve(&manifest, id, &settings.environment)?,
+                    key_value_stores: Arc::new(stores.iter().cloned().collect()),
+                    database: database.clone(),
                     stdio: ComponentStdio::new(id, settings.log_dir.as_deref(), &settings.follow),
                     body_deadline: settings.body_deadline,
                 }),
@@ -427,6 +455,7 @@ impl Handler {
                 table: ResourceTable::new(),
                 hooks: DenyOutgoingRequests,
                 variables: self.variables.clone(),
+                key_value: KeyValue::new(self.database.clone(), self.key_value_stores.clone()),
             },
         );
         store.set_epoch_deadline((REQUEST_DEADLINE.as_millis() / EPOCH_TICK.as_millis()) as u64);

@@ -70,7 +70,21 @@ impl Runtime {
 pub fn serve(manifest: PathBuf, settings: Settings) -> String {
     match Runtime::current() {
         Runtime::Harness => App::spawn(manifest, settings).expect("the built app starts"),
-        Runtime::Spin { cli, .. } => spin_up(cli, &manifest, &settings),
+        Runtime::Spin { cli, .. } => spin_up(cli, &manifest, &settings, None),
+    }
+}
+
+/// Serves the app of `manifest` on the current Spin with the runtime config
+/// file `runtime_config` (`spin up --runtime-config-file`); the harness has
+/// no runtime config.
+pub fn serve_with_runtime_config(
+    manifest: PathBuf,
+    settings: Settings,
+    runtime_config: &Path,
+) -> String {
+    match Runtime::current() {
+        Runtime::Harness => panic!("the harness takes no runtime config"),
+        Runtime::Spin { cli, .. } => spin_up(cli, &manifest, &settings, Some(runtime_config)),
     }
 }
 
@@ -78,7 +92,12 @@ pub fn serve(manifest: PathBuf, settings: Settings) -> String {
 /// and variables `settings` give (what only the harness has, its memory
 /// reset and body deadline, does not apply). The process is stopped when
 /// this one ends, however it ends.
-fn spin_up(cli: &Path, manifest: &Path, settings: &Settings) -> String {
+fn spin_up(
+    cli: &Path,
+    manifest: &Path,
+    settings: &Settings,
+    runtime_config: Option<&Path>,
+) -> String {
     // A port another process takes between our look and Spin's bind makes
     // Spin exit at once; then try another.
     let mut failures = Vec::new();
@@ -93,7 +112,12 @@ fn spin_up(cli: &Path, manifest: &Path, settings: &Settings) -> String {
             .arg(manifest)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .arg("--log-dir")
-            .arg(settings.log_dir.clone().unwrap_or_else(scratch_log_dir));
+            .arg(settings.log_dir.clone().unwrap_or_else(scratch_log_dir))
+            .arg("--state-dir")
+            .arg(settings.state_dir.clone().unwrap_or_else(scratch_state_dir));
+        if let Some(runtime_config) = runtime_config {
+            command.arg("--runtime-config-file").arg(runtime_config);
+        }
         match &settings.follow {
             Follow::None => {
                 command.arg("--quiet");
@@ -154,10 +178,22 @@ fn scratch_log_dir() -> PathBuf {
     std::env::temp_dir().join(format!("car-ml-spin-logs-{}", std::process::id()))
 }
 
+/// Where Spin keeps the state (the key-value store) of an app the harness
+/// would keep in memory: a new directory for each app, so that no app sees
+/// another's store, as on the harness.
+pub fn scratch_state_dir() -> PathBuf {
+    static APPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let app = APPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("car-ml-spin-state-{}-{app}", std::process::id()));
+    // Left from an earlier process with this id: start empty.
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
 /// A watchdog that stops process `pid` when this process ends: it waits on
 /// a pipe only this process holds open, which closes when it exits, even
 /// when it is killed.
-fn stop_when_this_process_ends(pid: u32) {
+pub fn stop_when_this_process_ends(pid: u32) {
     let watchdog = Command::new("sh")
         .args(["-c", "read -r _; kill \"$1\" 2>/dev/null", "watchdog"])
         .arg(pid.to_string())
