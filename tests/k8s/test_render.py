@@ -24,8 +24,10 @@ def test_app_overlay_renders_one_spinapp_hpa_pdb_per_service_and_the_telemetry(e
         + [(k, s) for s in SERVICES for k in ("SpinApp", "HorizontalPodAutoscaler", "PodDisruptionBudget")]
         + [("Deployment", "otel-collector"), ("Service", "otel-collector"),
            ("ConfigMap", "car-ml-grafana-dashboard"), ("ConfigMap", collector_config)]
-        # Traefik buffers request bodies (the ALB of eks is configured by annotations).
-        + ([("Middleware", "buffer-request-bodies")] if env == "laptop" else [])
+        # Traefik buffers request bodies (the ALB of eks is configured by
+        # annotations); the laptop runs the history's Redis (eks: ElastiCache).
+        + ([("Middleware", "buffer-request-bodies"), ("Deployment", "redis"), ("Service", "redis"),
+            ("PersistentVolumeClaim", "redis-data")] if env == "laptop" else [])
     )
     assert kinds == expected
     assert all(d["metadata"].get("namespace") == "car-ml" for d in docs if d["kind"] != "Namespace")
