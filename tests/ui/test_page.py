@@ -137,7 +137,7 @@ def test_a_missing_mileage_shows_the_apis_message_next_to_mileage(page, base_url
 
 
 def test_each_select_offers_exactly_the_values_the_api_accepts(page, base_url):
-    selects = page.locator("select")
+    selects = page.locator("#car-form select")
     assert selects.count() == 6
     for index in range(selects.count()):
         select = selects.nth(index)
@@ -176,8 +176,8 @@ def test_keyboard_only_use_submits_the_form(page):
 def test_the_results_are_announced_in_a_live_region(page):
     fill(page, CAR, REVIEW)
     submit_and_wait(page)
-    status = page.get_by_role("status")
-    assert status.get_attribute("aria-live") == "polite"
+    status = page.locator("#status")
+    assert (status.get_attribute("role"), status.get_attribute("aria-live")) == ("status", "polite")
     assert page.locator("#value").inner_text() in status.inner_text()
 
 
@@ -213,6 +213,69 @@ def test_the_model_card_shows_every_model_and_metric_of_api_models(page, base_ur
         for metric in model["metrics"]:
             assert metric.replace("_", " ") in text
     assert card.locator("table").count() == len(answer["models"])
+
+
+def analyse_and_keep(page) -> str:
+    """Submits the form; the id of the prediction it made."""
+    fill(page, CAR, REVIEW)
+    with page.expect_response("**/api/car-analysis") as analysis:
+        page.get_by_role("button", name="Estimate and analyse").click()
+    wait_for_answer(page)
+    return analysis.value.json()["prediction_id"]
+
+
+def test_the_curve_keeps_no_prediction_only_the_analysis_does(page, base_url):
+    def kept():
+        _, listed = call_api(base_url, "GET", "/api/predictions?limit=100")
+        return {record["id"] for record in listed["predictions"]}
+
+    before = kept()
+    prediction = analyse_and_keep(page)
+    expect(page.locator(f"#history-table tr[data-id='{prediction}']")).to_have_count(1)
+    assert kept() - before == {prediction}
+
+
+def test_the_history_lists_the_prediction_and_takes_its_feedback(page, base_url):
+    prediction = analyse_and_keep(page)
+    expect(page.locator("#feedback-target")).to_have_text(prediction)
+    page.get_by_label("Sold for (US dollars)").fill("18500")
+    page.get_by_label("The review was really").select_option("negative")
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.locator("#feedback-message")).to_have_text(
+        "Thank you: kept (sold for $18,500; review negative).")
+    expect(page.locator(f"#history-table tr[data-id='{prediction}']")).to_contain_text("sold for $18,500")
+    status, record = call_api(base_url, "GET", f"/api/predictions/{prediction}")
+    assert status == 200
+    assert (record["feedback"]["sold_price_usd"], record["feedback"]["label"]) == (18500, "negative")
+
+
+def test_a_different_truth_shows_the_apis_conflict_message(page, base_url):
+    prediction = analyse_and_keep(page)
+    call_api(base_url, "POST", f"/api/predictions/{prediction}/feedback", {"sold_price_usd": 20000})
+    page.get_by_label("Sold for (US dollars)").fill("21000")
+    page.get_by_role("button", name="Send feedback").click()
+    _, conflict = call_api(base_url, "POST", f"/api/predictions/{prediction}/feedback", {"sold_price_usd": 21000})
+    expect(page.locator("#feedback-message")).to_have_text(conflict["error"]["message"])
+
+
+def test_a_past_prediction_is_chosen_for_feedback_from_its_row(page, base_url):
+    first = analyse_and_keep(page)
+    analyse_and_keep(page)
+    page.locator(f"#history-table tr[data-id='{first}']").get_by_role("button").click()
+    expect(page.locator("#feedback-target")).to_have_text(first)
+    expect(page.get_by_label("Sold for (US dollars)")).to_be_focused()
+
+
+def test_the_model_card_shows_each_models_live_figures(page, base_url):
+    prediction = analyse_and_keep(page)
+    call_api(base_url, "POST", f"/api/predictions/{prediction}/feedback", {"label": "negative"})
+    page.get_by_role("link", name="Model card").click()
+    _, answer = call_api(base_url, "GET", "/api/models")
+    sentiment = next(model for model in answer["models"] if model["name"] == "sentiment")
+    live = sentiment["live"]
+    expect(page.locator(".live[data-model='sentiment']")).to_have_text(
+        f"Live, predictions of the last 7 days: {live['feedback']} with feedback, "
+        f"{int(100 * live['accuracy'] + 0.5)}% of labels right.")
 
 
 def test_the_page_makes_no_request_to_any_other_host(page, base_url):

@@ -245,12 +245,16 @@ function drawCurve(points, entered) {
   }));
 }
 
-/** Asks the API for the car's value at each sampled mileage, and draws it. */
+/**
+ * Asks the car-value service for the car's value at each sampled mileage,
+ * and draws it. Its own route (`/api/trade`) answers as `/api/car-value`
+ * does, but keeps no prediction: these are what-ifs, not cars to remember.
+ */
 async function showCurve(car, entered, maxMileage) {
   $("curve-status").textContent = "";
   const mileages = curveMileages(car.mileage, maxMileage);
   try {
-    const answers = await Promise.all(mileages.map((mileage) => api("POST", "/api/car-value", { ...car, mileage })));
+    const answers = await Promise.all(mileages.map((mileage) => api("POST", "/api/trade", { ...car, mileage })));
     drawCurve(answers.map((answer, i) => ({ mileage: mileages[i], ...answer })), { mileage: car.mileage, ...entered });
   } catch (error) {
     $("curve").replaceChildren();
@@ -354,6 +358,7 @@ async function showModelCard(event) {
       }
       table.append(body);
       nodes.push(table);
+      nodes.push(element("p", { class: "live", "data-model": model.name }, liveFigures(model.live)));
     }
     const raw = element("p");
     raw.append(element("a", { href: "/api/models" }, "The same as JSON (GET /api/models)"));
@@ -363,6 +368,105 @@ async function showModelCard(event) {
     card.replaceChildren(element("p", { class: "error" }, error.message));
   }
   card.focus();
+}
+
+/** A model's live figures, from the truth callers sent back, in words. */
+function liveFigures(live) {
+  if (!live) return "Live figures: none (the prediction history is off or cannot be read).";
+  const window = `Live, predictions of the last ${live.window_days} days`;
+  if (live.feedback === 0) return `${window}: no feedback yet.`;
+  const figures = [`${live.feedback} with feedback`];
+  if ("mae_usd" in live) {
+    figures.push(`mean absolute error ${dollars.format(live.mae_usd)}`,
+      `${Math.round(100 * live.interval_coverage)}% of sale prices within the interval`);
+  }
+  if ("accuracy" in live) figures.push(`${Math.round(100 * live.accuracy)}% of labels right`);
+  return `${window}: ${figures.join(", ")}.`;
+}
+
+// The history: the caller's recent predictions, and feedback on them.
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** What a kept prediction answered, in words. */
+function predicted(record) {
+  const parts = [];
+  if (record.car) parts.push(`${record.car.year}, ${miles.format(record.car.mileage)} miles: ${dollars.format(record.car.value_usd)}`);
+  if (record.review) parts.push(`review ${record.review.label}`);
+  return parts.join("; ");
+}
+
+/** The truth sent back about it, in words. */
+function told(feedback) {
+  if (!feedback) return "—";
+  const parts = [];
+  if (feedback.sold_price_usd !== undefined) parts.push(`sold for ${dollars.format(feedback.sold_price_usd)}`);
+  if (feedback.label !== undefined) parts.push(`review ${feedback.label}`);
+  return parts.join("; ");
+}
+
+/** The prediction the feedback form is about. */
+let feedbackFor = null;
+
+function chooseFeedback(record) {
+  feedbackFor = record;
+  const form = $("feedback-form");
+  $("feedback-target").textContent = record.id;
+  $("feedback-price").hidden = !record.car;
+  $("feedback-label").hidden = !record.review;
+  form.elements.sold_price_usd.value = record.feedback?.sold_price_usd ?? "";
+  form.elements.label.value = record.feedback?.label ?? "";
+  $("feedback-message").textContent = "";
+  form.hidden = false;
+}
+
+/** Shows the caller's ten latest predictions; hidden when the history is off. */
+async function showHistory() {
+  try {
+    const { predictions } = await api("GET", "/api/predictions?limit=10");
+    $("history-table").tBodies[0].replaceChildren(...predictions.map((record) => {
+      const row = element("tr", { "data-id": record.id });
+      const button = element("button", { type: "button", class: "small" }, "Feedback");
+      button.setAttribute("aria-label", `Feedback on ${predicted(record)}`);
+      button.addEventListener("click", () => {
+        chooseFeedback(record);
+        $("feedback-form").querySelector("input, select").focus();
+      });
+      const action = element("td");
+      action.append(button);
+      row.append(element("td", {}, when.format(new Date(record.unix_ms))),
+        element("td", {}, predicted(record)), element("td", {}, told(record.feedback)), action);
+      return row;
+    }));
+    $("history-status").textContent = predictions.length ? "" : "No predictions yet.";
+    $("history").hidden = false;
+  } catch (error) {
+    if (error.code === "history_off") {
+      $("history").hidden = true;
+    } else {
+      $("history-status").textContent = `The history could not be read: ${error.message}`;
+      $("history").hidden = false;
+    }
+  }
+}
+
+async function sendFeedback(event) {
+  event.preventDefault();
+  const form = event.target;
+  const body = {};
+  if (!$("feedback-price").hidden && form.elements.sold_price_usd.value !== "") {
+    body.sold_price_usd = Number(form.elements.sold_price_usd.value);
+  }
+  if (!$("feedback-label").hidden && form.elements.label.value !== "") body.label = form.elements.label.value;
+  const message = $("feedback-message");
+  try {
+    const record = await api("POST", `/api/predictions/${feedbackFor.id}/feedback`, body);
+    feedbackFor = record;
+    message.textContent = `Thank you: kept (${told(record.feedback)}).`;
+    await showHistory();
+  } catch (error) {
+    message.textContent = error.message;
+  }
 }
 
 // The form.
@@ -389,6 +493,10 @@ async function submit(event) {
     status.textContent = `Estimated value ${dollars.format(value.value_usd)}, 80% interval `
       + `${dollars.format(value.low_usd)} to ${dollars.format(value.high_usd)}. The review reads ${answer.sentiment.label}.`;
     await showCurve(car, value, Number(form.elements.mileage.max));
+    if (answer.prediction_id) {
+      chooseFeedback({ id: answer.prediction_id, car: value, review: answer.sentiment, feedback: null });
+      await showHistory();
+    }
   } catch (error) {
     $("answer").hidden = true;
     status.textContent = "Nothing estimated: see the message in the form.";
@@ -402,6 +510,7 @@ async function submit(event) {
 document.addEventListener("DOMContentLoaded", () => {
   $("car-form").addEventListener("submit", submit);
   $("model-card-link").addEventListener("click", showModelCard);
+  $("feedback-form").addEventListener("submit", sendFeedback);
   new ResizeObserver(() => {
     if (curve && Math.round($("curve").getBoundingClientRect().width) !== Number($("curve").dataset.width)) {
       drawCurve(curve.points, curve.entered);
