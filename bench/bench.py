@@ -73,14 +73,20 @@ def spin_clis():
                            text=True).stdout.split()[1]: path for path in paths}
 
 
-def serve(cli, manifest, port, log_dir):
+def serve(cli, manifest, port, log_dir, runtime_config=None):
     """The command serving `manifest` on 127.0.0.1:`port` with `cli`, the
     harness or a Spin CLI, each component's output appended to files in
-    `log_dir` as `spin up` appends them."""
-    listen = ["--listen", f"127.0.0.1:{port}", "--log-dir", log_dir]
+    `log_dir` as `spin up` appends them, its state (the key-value store) in
+    a directory of its own, and on Spin the runtime config file
+    `runtime_config` when given."""
+    state_dir = tempfile.mkdtemp(prefix="car-ml-bench-state-")
+    atexit.register(shutil.rmtree, state_dir, True)
+    listen = ["--listen", f"127.0.0.1:{port}", "--log-dir", log_dir, "--state-dir", state_dir]
     if cli == HARNESS:
+        assert runtime_config is None, "the harness takes no runtime config"
         return [cli, *listen, manifest]
-    return [cli, "up", "--from", manifest, *listen]
+    config = ["--runtime-config-file", runtime_config] if runtime_config else []
+    return [cli, "up", "--from", manifest, *listen, *config]
 
 
 def free_port():
@@ -347,14 +353,18 @@ def targets(args, spins):
     logs = tempfile.mkdtemp(prefix="car-ml-bench-logs-")
     atexit.register(shutil.rmtree, logs, True)
 
-    def single(name, argv_for_port, routes, keep_stderr=False):
+    def single(name, argv_for_port, routes, keep_stderr=False, env=None):
         port = free_port()
         return Target(name, [(port, argv_for_port(port))], [(r, port) for r in routes],
-                      (routes[0], port), keep_stderr=keep_stderr)
+                      (routes[0], port), keep_stderr=keep_stderr, env=env)
 
+    # The prediction history off: what it costs, on each store, is measured
+    # on its own (history_comparison); here the app is compared with designs
+    # that keep nothing.
     def wasm(name, cli, manifest, routes):
         return single(name, lambda p: serve(cli, manifest, p, os.path.join(logs, name)),
-                      routes, keep_stderr=cli != HARNESS)
+                      routes, keep_stderr=cli != HARNESS,
+                      env={"SPIN_VARIABLE_PREDICTION_HISTORY": "off"})
 
     found = {}
     for version, cli in spins.items():
@@ -394,7 +404,7 @@ def route_key(route):
     return route.get("key", route["path"])
 
 
-def compare(args, cli, variants, routes, connections, rounds, title):
+def compare(args, cli, variants, routes, connections, rounds, title, runtime_configs=None):
     """The app served by `cli` (the harness or a Spin CLI) once for each of
     `variants` ({label: environment}), on `routes` at each of `connections`:
     throughput, and the server's CPU time per request (user and system, from
@@ -417,7 +427,8 @@ def compare(args, cli, variants, routes, connections, rounds, title):
             servers = {}
             for index, (label, env) in enumerate(variants.items()):
                 port = free_port()
-                argv = serve(cli, "spin.toml", port, os.path.join(log_dir, str(index)))
+                argv = serve(cli, "spin.toml", port, os.path.join(log_dir, str(index)),
+                             (runtime_configs or {}).get(label))
                 servers[label] = Target(label, [(port, argv)], [], (ROUTES[0], port), env=env,
                                         keep_stderr=cli != HARNESS)
             try:
@@ -481,10 +492,95 @@ SPIN_COST_ROUTES = [
 
 def payload_log_comparison(args, cli, routes, title):
     """The app on `routes` with payload logs `off` and at `summary` (see
-    compare)."""
-    return compare(args, cli, {level: {"SPIN_VARIABLE_PAYLOAD_LOG": level}
+    compare), the prediction history off in both: its cost is measured on
+    its own (history_comparison)."""
+    return compare(args, cli, {level: {"SPIN_VARIABLE_PAYLOAD_LOG": level,
+                                       "SPIN_VARIABLE_PREDICTION_HISTORY": "off"}
                                for level in PAYLOAD_LEVELS},
                    routes, args.connections, args.payload_log_rounds, title)
+
+
+HISTORY_LEVELS = ("off", "summary", "full")
+HISTORY_ROUTES = [route for route in ROUTES if route["path"] == "/api/car-analysis"]
+
+
+class Redis:
+    """A redis-server of the benchmark's own on a free port, and the runtime
+    config file that makes it Spin's key-value store `default`."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="car-ml-bench-redis-")
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", self.dir], stdout=subprocess.DEVNULL)
+        self.runtime_config = os.path.join(self.dir, "runtime-config.toml")
+        with open(self.runtime_config, "w") as config:
+            config.write(f'[key_value_store.default]\ntype = "redis"\n'
+                         f'url = "redis://127.0.0.1:{self.port}"\n')
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def history_comparison(args, cli, title):
+    """Car analyses with the prediction history `off`, at `summary` and at
+    `full`, on the embedded store and, on Spin where `redis-server` is
+    installed, on Redis (see compare); payload logs at their default."""
+    variants = {f"{level} (embedded)": {"SPIN_VARIABLE_PREDICTION_HISTORY": level}
+                for level in HISTORY_LEVELS}
+    configs = {}
+    redis = None
+    if cli != HARNESS and shutil.which("redis-server"):
+        redis = Redis()
+        for level in HISTORY_LEVELS[1:]:
+            label = f"{level} (Redis)"
+            variants[label] = {"SPIN_VARIABLE_PREDICTION_HISTORY": level}
+            configs[label] = redis.runtime_config
+    try:
+        return compare(args, cli, variants, HISTORY_ROUTES, args.connections,
+                       args.history_rounds, title, configs)
+    finally:
+        if redis:
+            redis.stop()
+
+
+def history_report(add, histories, args):
+    add("### Prediction history: off, summary and full")
+    add("")
+    add(f"Car analyses with `SPIN_VARIABLE_PREDICTION_HISTORY` at each level, on the embedded "
+        f"store (SQLite in the server's state directory, as `spin up` keeps it) and, on Spin, "
+        f"on a Redis on this machine (runtime config): all servers up at once, runs "
+        f"alternating, medians of {args.history_rounds} rounds, each with the servers started "
+        f"afresh. Payload logs at their default, `summary`. The gateway writes a prediction "
+        f"before it answers (one write a prediction), so the store's own speed bounds the "
+        f"throughput: Spin's embedded store commits each write to SQLite in rollback-journal "
+        f"mode with full sync, a few fsyncs a write.")
+    add("")
+    for label, result in histories.items():
+        add(f"On {label}:")
+        add("")
+        add("| history | conns | req/s | req/s ÷ off | CPU µs/req | CPU cost against off |")
+        add("|---|---:|---:|---:|---:|---:|")
+        off = result["runs"]["off (embedded)"]
+        for variant, runs in result["runs"].items():
+            for (path, c), run in runs.items():
+                base = off[(path, c)]
+                add(f"| {variant} | {c} | {fmt_rps(run['rps'])} | "
+                    f"{run['rps'] / base['rps']:.3f}× | {run['cpu_us']:.1f} | "
+                    f"{run['cpu_us'] / base['cpu_us'] - 1:+.1%} |")
+        add("")
 
 
 def median_run(rounds):
@@ -701,6 +797,8 @@ def report(m, args):
                     f"{ratio(a, rps(results, 'classic', route['path'], c))} |")
         add("")
     goals(add, m, args)
+    if m["histories"]:
+        history_report(add, m["histories"], args)
     if m["compared"]:
         payload_log_report(add, m["compared"], args, probed)
         spin_cost_report(add, m["compared"], args)
@@ -930,6 +1028,13 @@ def goals(add, m, args):
                     rows.append((f"payload logs at summary cost ≤ 5% of the server's CPU per "
                                  f"request {on} (car-analysis, c={c})", f"{cost:+.1%}",
                                  cost <= 0.05))
+        history = m["histories"].get(label)
+        if history:
+            for (path, c), run in history["runs"]["off (embedded)"].items():
+                kept = history["runs"]["summary (embedded)"][(path, c)]["rps"] / run["rps"]
+                rows.append((f"prediction history at summary costs ≤ 10% of car-analysis "
+                             f"throughput on the embedded store {on} (c={c})",
+                             f"{kept - 1:+.1%}", kept >= 0.9))
     for name in ("predict/car-value", "predict/sentiment"):
         if name in micro:
             rows.append((f"{name} < 5 µs per call", f"{micro[name] / 1e3:.2f} µs",
@@ -983,6 +1088,10 @@ def main():
     parser.add_argument("--payload-log-rounds", type=int, default=4,
                         help="rounds of the payload-log comparison, each with both servers started "
                              "afresh and one run per level and route (0: skip it)")
+    parser.add_argument("--history-rounds", type=int, default=2,
+                        help="rounds of the prediction-history comparison (0: skip it)")
+    parser.add_argument("--only-history", action="store_true",
+                        help="run just the prediction-history comparisons")
     parser.add_argument("--only-payload-log", action="store_true",
                         help="run just the payload-log comparisons")
     parser.add_argument("--settings-rounds", type=int, default=2,
@@ -996,8 +1105,9 @@ def main():
     spins = spin_clis()
     log(f"Spin: {', '.join(spins) or 'none (scripts/runtimes spin found no CLI)'}")
     m = {"spins": spins, "loads": [load_average()], "micro": {}, "probed": None, "results": {},
-         "refused": {}, "compared": {}, "settings": {}}
-    if not args.only_payload_log:
+         "refused": {}, "compared": {}, "settings": {}, "histories": {}}
+    only = args.only_payload_log or args.only_history
+    if not only:
         log(f"load average {m['loads'][0]:.2f}; criterion micro-benchmarks")
         m["micro"] = criterion(args)
         log("Wasm probe: sizes, load, instantiation, in-process requests")
@@ -1015,13 +1125,16 @@ def main():
                 log(f"  {error}")
                 m["refused"][name] = error.said
     for label, cli, app, _ in runtimes(spins):
-        if args.payload_log_rounds > 0 and selected(app, args):
+        if args.history_rounds > 0 and selected(app, args) and not args.only_payload_log:
+            log(f"prediction history on {label}: off, summary, full")
+            m["histories"][label] = history_comparison(args, cli, f"history on {label}")
+        if args.payload_log_rounds > 0 and selected(app, args) and not args.only_history:
             log(f"payload logs on {label}: off against summary")
             m["compared"][label] = payload_log_comparison(
                 args, cli, PREDICTIONS if cli == HARNESS else SPIN_PAYLOAD_ROUTES + SPIN_COST_ROUTES,
                 f"payload logs on {label}")
         if args.settings_rounds > 0 and cli != HARNESS and selected(app, args) \
-                and not args.only_payload_log:
+                and not only:
             log(f"engine settings on {label}")
             m["settings"][label] = compare(args, cli, SPIN_SETTINGS, SETTINGS_ROUTES,
                                            [max(args.connections)], args.settings_rounds,

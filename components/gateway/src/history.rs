@@ -4,10 +4,13 @@
 //! (`wasi:keyvalue`: SQLite under `.spin/` for `spin up`, Redis or DynamoDB
 //! through runtime config).
 //!
-//! A prediction is written after its answer has gone ([`Pending`]): Spin
-//! waits on a store that is down (a Redis that is down, for as long as it
-//! is), so a store that is slow, down or failing never holds an answer; a
-//! failed write is logged on standard error.
+//! A prediction is written before its answer goes, in one write, so that
+//! an id in an answer always finds its prediction and a busy store slows
+//! answers rather than piling up instances behind it. A store that fails
+//! never fails a prediction: the answer goes without an id, says so in
+//! `Prediction-History: skipped`, and the failure is logged on standard
+//! error. (A store that hangs holds the answer: Spin waits on a Redis that
+//! is down for as long as it is down; docs/OPERATING.md.)
 
 use api::ApiError;
 use payload_log::Line;
@@ -22,6 +25,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The header that carries an answer's prediction id (a protocol batch's
 /// first: its ids are consecutive).
 pub const PREDICTION_ID: &str = "prediction-id";
+/// The header that says an answer's prediction was not kept.
+pub const PREDICTION_HISTORY: &str = "prediction-history";
 
 /// The store's label in `spin.toml` and runtime config.
 const STORE: &str = "default";
@@ -108,53 +113,50 @@ fn now_ms() -> u64 {
         .map_or(0, |since| since.as_millis() as u64)
 }
 
-/// Predictions answered and still to be kept, with their ids.
-pub struct Pending {
-    settings: Settings,
-    owner: Owner,
-    predictions: Vec<(PredictionId, Line)>,
+/// Keeps `lines` (a batch's rows, in order) in `owner`'s history, in one
+/// write (and, once in [`PRUNE_EVERY`] predictions, prunes the store): their
+/// ids, or `Err` when the store failed (logged on standard error).
+pub fn keep(settings: Settings, owner: Owner, lines: Vec<Line>) -> Result<Vec<PredictionId>, ()> {
+    let nonce = wasi::random::random::get_random_u64();
+    let predictions: Vec<(PredictionId, Line)> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(row, line)| (PredictionId::new(line.unix_ms, row, nonce), line))
+        .collect();
+    let ids = predictions.iter().map(|(id, _)| *id).collect();
+    let kept = KeyValue::open().and_then(|store| {
+        let history = History::new(&store, owner, settings);
+        history.record(predictions)?;
+        if nonce % PRUNE_EVERY == 0 {
+            history.prune(now_ms())?;
+        }
+        Ok(())
+    });
+    match kept {
+        Ok(()) => Ok(ids),
+        Err(error) => {
+            eprintln!("prediction history skipped: {error}");
+            Err(())
+        }
+    }
 }
 
-impl Pending {
-    /// The predictions of `lines` (a batch's rows, in order), for `owner`'s
-    /// history, each with an id drawn now.
-    pub fn new(settings: Settings, owner: Owner, lines: Vec<Line>) -> Self {
-        let nonce = wasi::random::random::get_random_u64();
-        let predictions = lines
-            .into_iter()
-            .enumerate()
-            .map(|(row, line)| (PredictionId::new(line.unix_ms, row, nonce), line))
-            .collect();
-        Pending {
-            settings,
-            owner,
-            predictions,
-        }
-    }
+/// The id of the first prediction `kept` kept.
+pub fn first_id(kept: Option<&Result<Vec<PredictionId>, ()>>) -> Option<String> {
+    Some(kept?.as_ref().ok()?.first()?.to_string())
+}
 
-    /// The ids, in row order.
-    pub fn ids(&self) -> impl Iterator<Item = PredictionId> + '_ {
-        self.predictions.iter().map(|(id, _)| *id)
-    }
-
-    /// Writes them (and, once in [`PRUNE_EVERY`] predictions, prunes the
-    /// store); a failure is logged on standard error.
-    pub fn keep(self) {
-        let prune = self
-            .predictions
-            .first()
-            .is_some_and(|(id, _)| id.nonce % PRUNE_EVERY == 0);
-        let kept = KeyValue::open().and_then(|store| {
-            let history = History::new(&store, self.owner, self.settings);
-            history.record(self.predictions)?;
-            if prune {
-                history.prune(now_ms())?;
+/// Sets the headers that say what became of an answer's predictions: the
+/// first one's id, or that the history skipped them.
+pub fn mark(response: &mut Response, kept: Option<&Result<Vec<PredictionId>, ()>>) {
+    match kept {
+        Some(Ok(ids)) => {
+            if let Some(first) = ids.first() {
+                response.set_header(PREDICTION_ID, first.to_string());
             }
-            Ok(())
-        });
-        if let Err(error) = kept {
-            eprintln!("prediction history: a prediction was not kept: {error}");
         }
+        Some(Err(())) => response.set_header(PREDICTION_HISTORY, "skipped"),
+        None => {}
     }
 }
 

@@ -20,7 +20,7 @@ pub async fn handle(
     request: IncomingRequest,
     route: Result<Route, ProtocolError>,
     key: Option<Vec<u8>>,
-) -> crate::Answered {
+) -> Response {
     let answer = match route {
         Ok(Route::Infer(target)) => return infer(request, target, key).await,
         Ok(route) => http_json::check_get(&request)
@@ -29,7 +29,7 @@ pub async fn handle(
             .map(|body| http_json::response_with_allow(200, None, body)),
         Err(failure) => Err(failure),
     };
-    (answer.unwrap_or_else(error), None)
+    answer.unwrap_or_else(error)
 }
 
 /// The response carrying an inference answer's `body`, with the length of
@@ -70,7 +70,7 @@ fn get(route: Route) -> Result<Vec<u8>, ProtocolError> {
     }
 }
 
-async fn infer(request: IncomingRequest, target: Target, key: Option<Vec<u8>>) -> crate::Answered {
+async fn infer(request: IncomingRequest, target: Target, key: Option<Vec<u8>>) -> Response {
     let started = std::time::Instant::now();
     let answered = async {
         // Read before the body, which consumes the request.
@@ -84,10 +84,10 @@ async fn infer(request: IncomingRequest, target: Target, key: Option<Vec<u8>>) -
     };
     let (mut answer, rows, settings) = match answered.await {
         Ok(answered) => answered,
-        Err(failure) => return (error(failure), None),
+        Err(failure) => return error(failure),
     };
     let route = format!("/v2/models/{}/infer", target.model.name());
-    let pending = rows.map(|rows| {
+    let kept = rows.map(|rows| {
         // One time for the batch: its rows' ids differ by their row.
         let answered = Line::answered(&route, started);
         let lines = rows
@@ -98,18 +98,16 @@ async fn infer(request: IncomingRequest, target: Target, key: Option<Vec<u8>>) -
                 ..answered.clone()
             })
             .collect();
-        history::Pending::new(settings, history::owner(key.as_deref()), lines)
+        history::keep(settings, history::owner(key.as_deref()), lines)
     });
-    if let Some(pending) = &pending {
+    if let Some(Ok(ids)) = &kept {
         answer.parameters = Some(InferParameters {
-            prediction_ids: pending.ids().map(|id| id.to_string()).collect(),
+            prediction_ids: ids.iter().map(ToString::to_string).collect(),
         });
     }
     let mut response = inference_answer(answer.body());
-    if let Some(first) = pending.as_ref().and_then(|pending| pending.ids().next()) {
-        response.set_header(history::PREDICTION_ID, first.to_string());
-    }
-    (response, pending)
+    history::mark(&mut response, kept.as_ref());
+    response
 }
 
 /// What the history keeps of each row of a batch: its car's or its

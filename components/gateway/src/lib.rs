@@ -50,19 +50,11 @@ use ml::sentiment::analyzer;
 
 #[http_component]
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
-    let (response, pending) = answer(request).await;
-    http_json::send(response_out, response);
-    // Kept once the answer has gone: no store can hold it.
-    if let Some(pending) = pending {
-        pending.keep();
-    }
+    http_json::send(response_out, answer(request).await);
 }
 
-/// An answer, and the predictions it made that the history is to keep.
-type Answered = (Response, Option<history::Pending>);
-
 /// The answer to `request`, with the CORS headers its origin gets.
-async fn answer(request: IncomingRequest) -> Answered {
+async fn answer(request: IncomingRequest) -> Response {
     // Browsers send `Origin` on cross-origin calls (and on their own
     // origin's POSTs); other clients do not, and cost no variable read.
     let cross_origin = request
@@ -79,9 +71,9 @@ async fn answer(request: IncomingRequest) -> Answered {
         for (name, value) in headers {
             answer.set_header(name, value);
         }
-        return (answer, None);
+        return answer;
     }
-    let (mut answer, pending) = route(request).await;
+    let mut answer = route(request).await;
     if let Some((allowed, origin)) = cross_origin
         && let Some(headers) = allowed.answer_headers(&origin)
     {
@@ -89,7 +81,7 @@ async fn answer(request: IncomingRequest) -> Answered {
             answer.set_header(name, value);
         }
     }
-    (answer, pending)
+    answer
 }
 
 /// The origins the Spin variable `cors_origins` allows; none (CORS off)
@@ -108,18 +100,17 @@ fn is_preflight(request: &IncomingRequest) -> bool {
             .is_empty()
 }
 
-async fn route(request: IncomingRequest) -> Answered {
+async fn route(request: IncomingRequest) -> Response {
     let path = http_json::path(&request);
     let protocol_route = inference_protocol::route(&path);
     let key = if needs_key(&path, protocol_route.as_ref()) {
         match http_json::check_api_key(&request) {
             Ok(key) => key,
             Err(failure) => {
-                let refusal = match protocol_route {
+                return match protocol_route {
                     Some(_) => inference::error(failure.into()),
                     None => http_json::error(failure),
                 };
-                return (refusal, None);
             }
         }
     } else {
@@ -128,22 +119,19 @@ async fn route(request: IncomingRequest) -> Answered {
     if let Some(route) = protocol_route {
         return inference::handle(request, route, key).await;
     }
-    let answer = match path.as_str() {
+    match path.as_str() {
         "/health" => http_json::get(&request, || Health::ok("gateway")),
         "/api/models" => http_json::get(&request, models),
         "/openapi.json" => http_json::get_static(&request, OPENAPI),
-        "/api/car-analysis" => {
-            return predict(request, "/api/car-analysis", key, car_analysis).await;
-        }
-        "/api/car-value" => return predict(request, "/api/car-value", key, car_value).await,
+        "/api/car-analysis" => predict(request, "/api/car-analysis", key, car_analysis).await,
+        "/api/car-value" => predict(request, "/api/car-value", key, car_value).await,
         "/api/review-sentiment" => {
-            return predict(request, "/api/review-sentiment", key, review_sentiment).await;
+            predict(request, "/api/review-sentiment", key, review_sentiment).await
         }
         "/api/predictions" => history::route(request, &path, key).await,
         path if path.starts_with("/api/predictions/") => history::route(request, path, key).await,
         path => http_json::error(ApiError::not_found(path)),
-    };
-    (answer, None)
+    }
 }
 
 /// Serves a prediction route: `handler`'s answer to the `POST`ed body, with
@@ -154,7 +142,7 @@ async fn predict<R>(
     route: &'static str,
     key: Option<Vec<u8>>,
     handler: fn(R) -> Result<R::Answer, ApiError>,
-) -> Answered
+) -> Response
 where
     R: RequestBody + payload_log::Logged,
     R::Answer: serde::Serialize,
@@ -168,25 +156,19 @@ where
     let answered = asked.and_then(|asked| log.record(route, settings.level, asked, handler));
     let (answer, line) = match answered {
         Ok(answered) => answered,
-        Err(failure) => return (http_json::error(failure), None),
+        Err(failure) => return http_json::error(failure),
     };
-    let pending = line
-        .map(|line| history::Pending::new(settings, history::owner(key.as_deref()), vec![line]));
-    let prediction_id = pending
-        .as_ref()
-        .and_then(|pending| pending.ids().next())
-        .map(|id| id.to_string());
+    let kept = line.map(|line| history::keep(settings, history::owner(key.as_deref()), vec![line]));
+    let prediction_id = history::first_id(kept.as_ref());
     let mut response = http_json::json(
         200,
         &IdentifiedAnswer {
-            prediction_id: prediction_id.clone(),
+            prediction_id,
             answer,
         },
     );
-    if let Some(id) = prediction_id {
-        response.set_header(history::PREDICTION_ID, id);
-    }
-    (response, pending)
+    history::mark(&mut response, kept.as_ref());
+    response
 }
 
 /// Whether `path` needs an API key: the JSON API, and the protocol's model

@@ -8,13 +8,11 @@
 //! the API is open), each under its own key, whose id begins with the time
 //! it was made, so a caller's keys sort newest last.
 //!
-//! An id is drawn without the store ([`PredictionId::new`]), so the gateway
-//! answers before it writes: a store that is slow or down (Spin waits on a
-//! Redis that is down for as long as it is down) never holds an answer. The
-//! record is then one write ([`History::record`]). Retention is enforced by
-//! [`History::prune`], which deletes what is past `days` or beyond `keep`
-//! per caller: every listing runs it, and so does one prediction in
-//! [`PRUNE_EVERY`] at random.
+//! An id is drawn without the store ([`PredictionId::new`]), so keeping a
+//! prediction is one write ([`History::record`]), a batch's rows included.
+//! Retention is enforced by [`History::prune`], which deletes what is past
+//! `days` or beyond `keep` per caller: every listing runs it, and so does one
+//! prediction in [`PRUNE_EVERY`] at random.
 //!
 //! Everything goes through [`Store`], the operations of `wasi:keyvalue` with
 //! the semantics Spin's stores give them, on SQLite and on Redis alike:
@@ -192,10 +190,10 @@ impl FeedbackError {
     }
 }
 
-/// How often, in predictions, one runs [`History::prune`]: the store holds
-/// at most about this many records per caller past the retention between
-/// listings.
-pub const PRUNE_EVERY: u64 = 64;
+/// How often, in predictions, one runs [`History::prune`] (which reads
+/// every key of the store): between listings the store holds about this
+/// many records per caller past the retention.
+pub const PRUNE_EVERY: u64 = 512;
 
 /// The prefix of every history key.
 const HISTORY: &str = "history:";

@@ -1,10 +1,12 @@
-//! `wasm-harness [--listen ADDR] [--log-dir DIR] [--follow ID]... [--quiet] [MANIFEST]`:
+//! `wasm-harness [--listen ADDR] [--log-dir DIR] [--state-dir DIR] [--follow ID]... [--quiet] [MANIFEST]`:
 //! serves the app's built components on wasmtime, routed as the manifest
 //! (default `spin.toml`) says. As `spin up`, it appends each component's
 //! output to `<log dir>/<component>_stdout.txt` and `_stderr.txt` (default
 //! `.spin/logs` next to the manifest; `--log-dir ""` writes no files) and
 //! echoes it to stderr (only `--follow`ed components; none with `--quiet`),
-//! and reads app variables from `SPIN_VARIABLE_<NAME>`.
+//! keeps the key-value store `default` in `<state dir>/sqlite_key_value.db`
+//! (default `.spin` next to the manifest), and reads app variables from
+//! `SPIN_VARIABLE_<NAME>`.
 //!
 //! `wasm-harness check FILE...`: prints what each Wasm file imports and fails
 //! if any is a WASI interface of another version than 0.2, which the
@@ -17,7 +19,7 @@ use std::path::PathBuf;
 use wasm_harness::{App, Follow, Settings, capabilities, compose};
 
 const USAGE: &str =
-    "usage: wasm-harness [--listen ADDR] [--log-dir DIR] [--follow ID]... [--quiet] [MANIFEST]
+    "usage: wasm-harness [--listen ADDR] [--log-dir DIR] [--state-dir DIR] [--follow ID]... [--quiet] [MANIFEST]
        wasm-harness check FILE...";
 
 #[tokio::main]
@@ -25,6 +27,7 @@ async fn main() -> Result<()> {
     let mut listen: SocketAddr = "127.0.0.1:3000".parse()?;
     let mut manifest = PathBuf::from("spin.toml");
     let mut log_dir: Option<PathBuf> = None;
+    let mut state_dir: Option<PathBuf> = None;
     let mut followed = Vec::new();
     let mut quiet = false;
     let mut args = std::env::args().skip(1);
@@ -38,6 +41,9 @@ async fn main() -> Result<()> {
                     .with_context(|| format!("bad address {value}"))?;
             }
             "--log-dir" => log_dir = Some(args.next().context("--log-dir needs a path")?.into()),
+            "--state-dir" => {
+                state_dir = Some(args.next().context("--state-dir needs a path")?.into());
+            }
             "--follow" => followed.push(args.next().context("--follow needs a component")?),
             "-q" | "--quiet" => quiet = true,
             "-h" | "--help" => {
@@ -54,6 +60,9 @@ async fn main() -> Result<()> {
     let mut settings = Settings::spin_up(&manifest);
     if let Some(dir) = log_dir {
         settings.log_dir = (!dir.as_os_str().is_empty()).then_some(dir);
+    }
+    if let Some(dir) = state_dir {
+        settings.state_dir = Some(dir);
     }
     if quiet {
         settings.follow = Follow::None;
