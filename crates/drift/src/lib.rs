@@ -19,6 +19,7 @@ pub mod stats;
 
 use anyhow::{Context, Result};
 use payload_log::{CarRecord, Level, Line, ReviewRecord, SCHEMA};
+use prediction_history::{Record, live};
 use std::path::Path;
 
 /// A PSI above this is drift: the usual reading of the index (below 0.1 no
@@ -145,25 +146,42 @@ pub const FEATURES: &[Feature] = &[
     },
 ];
 
-/// The payload lines of a log, and how many other lines it had.
+/// The payload lines of a log, the kept predictions among them that have
+/// feedback, and how many other lines it had.
 #[derive(Debug, Clone, Default)]
 pub struct Log {
     pub lines: Vec<Line>,
+    /// The records with the truth sent back, from an export of the
+    /// prediction history (`scripts/history-export`).
+    pub feedback: Vec<Record>,
     pub other_lines: usize,
 }
 
 impl Log {
-    /// Reads the payload lines of `text`; every other line is counted and
-    /// skipped.
+    /// Reads the payload lines of `text`, and the prediction records of an
+    /// export of the history (each a payload line with its id and feedback);
+    /// every other line is counted and skipped.
     pub fn parse(text: &str) -> Log {
         let mut log = Log::default();
         for text in text.lines() {
-            match Line::parse(text) {
-                Some(line) => log.lines.push(line),
-                None => log.other_lines += 1,
+            if let Some(line) = Line::parse(text) {
+                log.lines.push(line);
+            } else if let Some(record) = record(text) {
+                log.lines.push(record.line.clone());
+                if record.feedback.is_some() {
+                    log.feedback.push(record);
+                }
+            } else {
+                log.other_lines += 1;
             }
         }
         log
+    }
+
+    /// Each model version's figures from the feedback of the log's records,
+    /// as `GET /api/models` gives them live.
+    pub fn feedback_figures(&self) -> Vec<(live::Model, String, api::LiveFigures)> {
+        live::of_records(&self.feedback)
     }
 
     /// Reads the log at `path`; bytes that are not UTF-8 only spoil their
@@ -188,6 +206,18 @@ impl Log {
         }
         versions.into_iter().collect()
     }
+}
+
+/// A record of the prediction history's export (`{"id": ...}`), if `text`
+/// is one of the payload-line schema.
+fn record(text: &str) -> Option<Record> {
+    let text = text.trim_end();
+    if !text.starts_with("{\"id\":") {
+        return None;
+    }
+    serde_json::from_str::<Record>(text)
+        .ok()
+        .filter(|record| record.line.schema == payload_log::SCHEMA)
 }
 
 /// The training side of both models' splits, as payload lines.
@@ -482,7 +512,7 @@ mod tests {
             lines: (0..100)
                 .map(|i| with_condition((i % 10 < 1).then_some(["good", "fair"][(i / 10) % 2])))
                 .collect(),
-            other_lines: 0,
+            ..Log::default()
         };
         let condition = compare(&reference, &log)
             .into_iter()
@@ -504,7 +534,7 @@ mod tests {
         let reference = vec![Line::parse(CAR_LINE).unwrap()];
         let log = Log {
             lines: reference.clone(),
-            other_lines: 0,
+            ..Log::default()
         };
         let comparisons = compare(&reference, &log);
         let model = comparisons
@@ -526,7 +556,7 @@ mod tests {
             .collect();
         let log = Log {
             lines: reference.clone(),
-            other_lines: 0,
+            ..Log::default()
         };
         let comparisons = compare(&reference, &log);
         assert!(
@@ -548,4 +578,23 @@ mod tests {
             ["< 10", "10 – 20.500", "≥ 20.500"]
         );
     }
+
+    #[test]
+    fn an_exported_record_is_a_payload_line_and_its_feedback_counts() {
+        let record = CAR_LINE.replacen(
+            "{",
+            r#"{"id":"179628891114700000-5dfdb4fc629a9381","#,
+            1,
+        );
+        let with_feedback = format!(
+            "{},\"feedback\":{{\"sold_price_usd\":20000,\"unix_ms\":1}}}}",
+            record.strip_suffix('}').unwrap()
+        );
+        let log = Log::parse(&format!("{CAR_LINE}\n{record}\n{with_feedback}\nnot a line\n"));
+        assert_eq!((log.lines.len(), log.feedback.len(), log.other_lines), (3, 1, 1));
+        let figures = log.feedback_figures();
+        assert_eq!(figures.len(), 1);
+        assert_eq!((figures[0].0, figures[0].2.feedback), (live::Model::CarValue, 1));
+    }
+
 }

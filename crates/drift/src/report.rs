@@ -154,6 +154,49 @@ fn chart(c: &Comparison) -> String {
 }
 
 /// The HTML page: a summary, the table, and a chart per feature.
+/// The figures from the truth callers sent back (records of an export of
+/// the prediction history), one line per model version; empty when the log
+/// has no feedback.
+pub fn feedback_table(log: &Log) -> String {
+    let figures = log.feedback_figures();
+    if figures.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nfrom feedback (records with the truth sent back):\n");
+    for (model, version, live) in figures {
+        writeln!(
+            out,
+            "{:<10} {:<24} {}",
+            model.name(),
+            version,
+            feedback_summary(&live)
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// A model version's figures from feedback, in words.
+fn feedback_summary(live: &api::LiveFigures) -> String {
+    let share = |value: Option<f64>| value.map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v));
+    match &live.figures {
+        api::Figures::CarValue {
+            mae_usd,
+            interval_coverage,
+        } => format!(
+            "{} with feedback, MAE {}, {} of sale prices within the interval",
+            live.feedback,
+            mae_usd.map_or("n/a".into(), |mae| format!("${mae:.0}")),
+            share(*interval_coverage)
+        ),
+        api::Figures::Sentiment { accuracy } => format!(
+            "{} with feedback, {} of labels right",
+            live.feedback,
+            share(*accuracy)
+        ),
+    }
+}
+
 pub fn html(log_name: &str, log: &Log, comparisons: &[Comparison]) -> String {
     let drifted: Vec<&str> = comparisons
         .iter()
@@ -255,6 +298,22 @@ rect.train {{ fill: #8aa6c1; }} rect.log {{ fill: #e07b39; }}
         )
         .unwrap();
     }
-    page.push_str("</div>\n<p>PSI: population stability index, Σ (log − train) · ln(log / train) over the bins; KS: two-sample Kolmogorov–Smirnov; chi²: Pearson's chi-squared against the training shares.</p>\n</body></html>\n");
+    page.push_str("</div>\n<p>PSI: population stability index, Σ (log − train) · ln(log / train) over the bins; KS: two-sample Kolmogorov–Smirnov; chi²: Pearson's chi-squared against the training shares.</p>\n");
+    let figures = log.feedback_figures();
+    if !figures.is_empty() {
+        page.push_str("<h2>From feedback</h2>\n<p>Records of the prediction history with the truth callers sent back, as <code>GET /api/models</code> counts them live.</p>\n<table><tr><th>model</th><th>version</th><th>figures</th></tr>\n");
+        for (model, version, live) in figures {
+            writeln!(
+                page,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                model.name(),
+                escape(&version),
+                escape(&feedback_summary(&live))
+            )
+            .unwrap();
+        }
+        page.push_str("</table>\n");
+    }
+    page.push_str("</body></html>\n");
     page
 }

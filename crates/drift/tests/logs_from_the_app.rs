@@ -264,3 +264,105 @@ fn a_log_without_payload_lines_is_unreadable() {
     assert_eq!(drift(&path).0, 2);
     assert_eq!(drift(&path.with_file_name("missing.txt")).0, 2);
 }
+
+/// An export of the prediction history (`scripts/history-export`) whose
+/// records have feedback: the report's figures from it are the live figures
+/// `GET /api/models` gives.
+#[test]
+fn an_export_of_the_history_reports_the_figures_from_its_feedback() {
+    let dir = std::env::temp_dir().join(format!("car-ml-drift-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let settings = Settings {
+        follow: Follow::None,
+        environment: Vec::new(),
+        ..Settings::default()
+    };
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spin.toml");
+    let url = App::spawn(manifest, settings).expect("the built app starts");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let post = |path: &str, body: Value| -> Value {
+        let mut answer = agent
+            .post(format!("{url}{path}"))
+            .send(body.to_string())
+            .expect("the app answers");
+        serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap()
+    };
+    for (car, sold, review, label) in [
+        (
+            held_out_cars()[0].clone(),
+            18_000,
+            "Smooth and quiet.",
+            "positive",
+        ),
+        (
+            held_out_cars()[1].clone(),
+            9_000,
+            "The transmission failed.",
+            "positive",
+        ),
+        (
+            held_out_cars()[2].clone(),
+            31_000,
+            "It is a car.",
+            "neutral",
+        ),
+    ] {
+        let mut body = car;
+        body["review"] = json!(review);
+        let id = post("/api/car-analysis", body)["prediction_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        post(
+            &format!("/api/predictions/{id}/feedback"),
+            json!({"sold_price_usd": sold, "label": label}),
+        );
+    }
+    let export = dir.join("history.jsonl");
+    let exported =
+        Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/history-export"))
+            .arg(&url)
+            .output()
+            .expect("scripts/history-export runs");
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    std::fs::write(&export, &exported.stdout).unwrap();
+
+    let log = drift::Log::read(&export).unwrap();
+    assert_eq!(
+        (log.lines.len(), log.feedback.len(), log.other_lines),
+        (3, 3, 0)
+    );
+    let mut models: Value = serde_json::from_str(
+        &agent
+            .get(format!("{url}/api/models"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap(),
+    )
+    .unwrap();
+    for (model, version, figures) in log.feedback_figures() {
+        let served = models["models"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|served| served["name"] == model.name() && served["version"] == version)
+            .expect("a served model version");
+        let mut live = serde_json::to_value(&figures).unwrap();
+        live["window_days"] = served["live"]["window_days"].clone();
+        assert_eq!(live, served["live"], "{}", model.name());
+    }
+    let (status, report) = drift(&export);
+    assert!(status == 0 || status == 1, "{report}");
+    assert!(report.contains("from feedback"), "{report}");
+    assert!(report.contains("3 with feedback"), "{report}");
+}

@@ -13,14 +13,15 @@ use api::{Figures, LiveFigures};
 pub const WINDOW_DAYS: u64 = 7;
 
 /// The models that take feedback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Model {
     CarValue,
     Sentiment,
 }
 
 impl Model {
-    fn name(self) -> &'static str {
+    /// As `GET /api/models` names it.
+    pub fn name(self) -> &'static str {
         match self {
             Model::CarValue => "car-value",
             Model::Sentiment => "sentiment",
@@ -40,13 +41,10 @@ fn key(model: Model, version: &str, day: u64, figure: &str) -> String {
     format!("live:{}:{version}:{day}:{figure}", model.name())
 }
 
-/// Adds the `new` truths of `record` to the counters.
-pub(crate) fn count<S: Store>(
-    store: &S,
-    record: &Record,
-    new: NewTruths,
-) -> Result<(), StoreError> {
-    let day = record.line.unix_ms / DAY_MS;
+/// What the `new` truths of `record` add to the counters: model, version,
+/// figure and amount.
+fn additions(record: &Record, new: NewTruths) -> Vec<(Model, &str, &'static str, i64)> {
+    let mut added = Vec::new();
     let feedback = record.feedback.as_ref();
     if let (true, Some(car), Some(sold)) = (
         new.price,
@@ -55,31 +53,94 @@ pub(crate) fn count<S: Store>(
     ) {
         let error = (i64::from(sold) - i64::from(car.value_usd)).abs();
         let covered = (car.low_usd..=car.high_usd).contains(&sold);
-        for (figure, delta) in [
-            ("n", 1),
-            ("abs_error_usd", error),
-            ("covered", covered as i64),
-        ] {
-            store.increment(
-                &key(Model::CarValue, &car.model_version, day, figure),
-                delta,
-            )?;
-        }
+        let version = car.model_version.as_str();
+        added.push((Model::CarValue, version, "n", 1));
+        added.push((Model::CarValue, version, "abs_error_usd", error));
+        added.push((Model::CarValue, version, "covered", i64::from(covered)));
     }
     if let (true, Some(review), Some(label)) = (
         new.label,
         &record.line.review,
         feedback.and_then(|f| f.label.as_deref()),
     ) {
-        let correct = review.label == label;
-        for (figure, delta) in [("n", 1), ("correct", correct as i64)] {
-            store.increment(
-                &key(Model::Sentiment, &review.model_version, day, figure),
-                delta,
-            )?;
-        }
+        let version = review.model_version.as_str();
+        added.push((Model::Sentiment, version, "n", 1));
+        added.push((
+            Model::Sentiment,
+            version,
+            "correct",
+            i64::from(review.label == label),
+        ));
+    }
+    added
+}
+
+/// Adds the `new` truths of `record` to the counters.
+pub(crate) fn count<S: Store>(
+    store: &S,
+    record: &Record,
+    new: NewTruths,
+) -> Result<(), StoreError> {
+    let day = record.line.unix_ms / DAY_MS;
+    for (model, version, figure, amount) in additions(record, new) {
+        store.increment(&key(model, version, day, figure), amount)?;
     }
     Ok(())
+}
+
+/// The figures of a model version from its counters' totals (`total` of
+/// each figure).
+fn figures_of(model: Model, total: impl Fn(&str) -> i64, window_days: u64) -> LiveFigures {
+    let count = total("n");
+    let share = |figure: &str| (count > 0).then(|| total(figure) as f64 / count as f64);
+    let figures = match model {
+        Model::CarValue => Figures::CarValue {
+            mae_usd: share("abs_error_usd"),
+            interval_coverage: share("covered"),
+        },
+        Model::Sentiment => Figures::Sentiment {
+            accuracy: share("correct"),
+        },
+    };
+    LiveFigures {
+        window_days,
+        feedback: count,
+        figures,
+    }
+}
+
+/// The figures of each model version over the feedback of `records` (an
+/// export of the history, for a report), as the live counters give them
+/// over a window of the days the records span; by model and version.
+pub fn of_records<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+) -> Vec<(Model, String, LiveFigures)> {
+    type Sums = std::collections::BTreeMap<&'static str, i64>;
+    let mut totals = std::collections::BTreeMap::<(Model, String), Sums>::new();
+    let (mut first_day, mut last_day) = (u64::MAX, 0);
+    let every = NewTruths {
+        price: true,
+        label: true,
+    };
+    for record in records {
+        for (model, version, figure, amount) in additions(record, every) {
+            *totals
+                .entry((model, version.to_owned()))
+                .or_default()
+                .entry(figure)
+                .or_default() += amount;
+            first_day = first_day.min(record.line.unix_ms / DAY_MS);
+            last_day = last_day.max(record.line.unix_ms / DAY_MS);
+        }
+    }
+    let days = last_day.saturating_sub(first_day) + 1;
+    totals
+        .into_iter()
+        .map(|((model, version), sums)| {
+            let total = |figure: &str| sums.get(figure).copied().unwrap_or(0);
+            (model, version, figures_of(model, total, days))
+        })
+        .collect()
 }
 
 /// The live figures of `model` at `version`, on `now_ms`'s window.
@@ -108,20 +169,5 @@ pub fn figures<S: Store>(
             .filter_map(|(_, value)| counter(value.as_deref()?))
             .sum()
     };
-    let count = total("n");
-    let share = |figure: &str| (count > 0).then(|| total(figure) as f64 / count as f64);
-    let figures = match model {
-        Model::CarValue => Figures::CarValue {
-            mae_usd: share("abs_error_usd"),
-            interval_coverage: share("covered"),
-        },
-        Model::Sentiment => Figures::Sentiment {
-            accuracy: share("correct"),
-        },
-    };
-    Ok(LiveFigures {
-        window_days: WINDOW_DAYS,
-        feedback: count,
-        figures,
-    })
+    Ok(figures_of(model, total, WINDOW_DAYS))
 }

@@ -499,3 +499,37 @@ fn pruning_takes_a_records_claim_keys_with_it() {
         .collect();
     assert_eq!(keys, [format!("history:open:{new}")]);
 }
+
+#[test]
+fn figures_from_exported_records_are_the_live_figures() {
+    let store = MemoryStore::default();
+    let history = history(&store, Owner::open(), 100);
+    let ids: Vec<PredictionId> = (0..3)
+        .map(|n| record(&history, NOW + n, true, true))
+        .collect();
+    history
+        .feedback(ids[0], &truth(Some(18_500), Some("positive")), NOW)
+        .unwrap();
+    history
+        .feedback(ids[1], &truth(Some(24_000), None), NOW)
+        .unwrap();
+    let page = history
+        .page(
+            PageQuery {
+                limit: 100,
+                cursor: None,
+            },
+            NOW,
+        )
+        .unwrap();
+    let exported = live::of_records(&page.predictions);
+    assert_eq!(exported.len(), 2);
+    for (model, version, figures) in exported {
+        let live = live::figures(&store, model, &version, NOW).unwrap();
+        assert_eq!(
+            (figures.feedback, &figures.figures),
+            (live.feedback, &live.figures)
+        );
+        assert_eq!(figures.window_days, 1);
+    }
+}

@@ -1,6 +1,9 @@
 //! `drift LOG [DATA_DIR]`: compares the predictions in a payload log with
 //! the training data (default: the repository's `data/`), prints a table and
-//! writes an HTML report next to the log (`<log name>.drift.html`).
+//! writes an HTML report next to the log (`<log name>.drift.html`). LOG may
+//! also be an export of the prediction history (`scripts/history-export`):
+//! its records are read as payload lines, and the truth sent back with them
+//! adds each model version's figures from feedback.
 //!
 //! Exit status: 0 nothing drifted, 1 a feature's PSI is over the threshold
 //! (0.2), 2 no report: the log cannot be read or has no payload lines (or
@@ -45,6 +48,7 @@ fn run(log_path: &Path, data_dir: &Path) -> anyhow::Result<bool> {
     let reference = drift::reference(data_dir)?;
     let comparisons = drift::compare(&reference, &log);
     print!("{}", drift::report::table(&comparisons));
+    print!("{}", drift::report::feedback_table(&log));
     let name = log_path
         .file_name()
         .map_or("log".into(), |name| name.to_string_lossy());
