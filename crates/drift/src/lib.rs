@@ -581,20 +581,23 @@ mod tests {
 
     #[test]
     fn an_exported_record_is_a_payload_line_and_its_feedback_counts() {
-        let record = CAR_LINE.replacen(
-            "{",
-            r#"{"id":"179628891114700000-5dfdb4fc629a9381","#,
-            1,
-        );
+        let record = CAR_LINE.replacen("{", r#"{"id":"179628891114700000-5dfdb4fc629a9381","#, 1);
         let with_feedback = format!(
             "{},\"feedback\":{{\"sold_price_usd\":20000,\"unix_ms\":1}}}}",
             record.strip_suffix('}').unwrap()
         );
-        let log = Log::parse(&format!("{CAR_LINE}\n{record}\n{with_feedback}\nnot a line\n"));
-        assert_eq!((log.lines.len(), log.feedback.len(), log.other_lines), (3, 1, 1));
+        let log = Log::parse(&format!(
+            "{CAR_LINE}\n{record}\n{with_feedback}\nnot a line\n"
+        ));
+        assert_eq!(
+            (log.lines.len(), log.feedback.len(), log.other_lines),
+            (3, 1, 1)
+        );
         let figures = log.feedback_figures();
         assert_eq!(figures.len(), 1);
-        assert_eq!((figures[0].0, figures[0].2.feedback), (live::Model::CarValue, 1));
+        assert_eq!(
+            (figures[0].0, figures[0].2.feedback),
+            (live::Model::CarValue, 1)
+        );
     }
-
 }

@@ -25,8 +25,14 @@ fn vader_manifest() -> PathBuf {
 
 /// Serves the app of `manifest` and answers `requests` (method, path, body)
 /// with their statuses and JSON bodies.
+/// The answers of the app of `manifest` to `requests`, with the prediction
+/// history off: what is compared is the models' answers, not their ids.
 fn serve(manifest: &Path, requests: &[(&str, &str, Value)]) -> Vec<(u16, Value)> {
-    let url = common::serve(manifest.to_owned(), Settings::default());
+    let settings = Settings {
+        environment: vec![("SPIN_VARIABLE_PREDICTION_HISTORY".into(), "off".into())],
+        ..Settings::default()
+    };
+    let url = common::serve(manifest.to_owned(), settings);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
