@@ -584,9 +584,10 @@ def history_report(add, histories, args):
 
 
 def median_run(rounds):
-    """The median requests per second and CPU per request of `rounds`."""
+    """The median requests per second and CPU per request of `rounds`, and
+    their failed requests (errors and non-2xx answers) in all."""
     return {field: statistics.median(run[field] for run in rounds)
-            for field in ("rps", "cpu_us")}
+            for field in ("rps", "cpu_us")} | {"errors": sum(run["errors"] for run in rounds)}
 
 
 def payload_log_report(add, compared, args, probed=None):
@@ -1141,6 +1142,12 @@ def main():
                                            f"settings on {label}")
     m["loads"].append(load_average())
     problems = check_answers(m["results"])
+    # Every car analysis of the history comparison answers 200, kept or not.
+    for label, history in m["histories"].items():
+        for variant, runs in history["runs"].items():
+            failed = sum(run["errors"] for run in runs.values())
+            if failed:
+                problems.append(f"history on {label}, {variant}: {failed} requests failed")
     # At `off` no component writes a payload line; at `summary` each
     # prediction does.
     for label, compared in m["compared"].items():
