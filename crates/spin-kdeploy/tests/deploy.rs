@@ -108,6 +108,10 @@ struct Registry {
     address: String,
     watchdog: Child,
     _storage: tempfile::TempDir,
+    /// Held by each deployment that pushes to it: two pushes of the same
+    /// blobs at once to a filesystem-backed registry can each finish the
+    /// other's upload, and one then fails with `DIGEST_INVALID`.
+    pushes: std::sync::Mutex<()>,
 }
 
 impl Registry {
@@ -147,6 +151,7 @@ impl Registry {
             address,
             watchdog,
             _storage: storage,
+            pushes: std::sync::Mutex::default(),
         };
         let ready = (0..200).any(|_| {
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -316,6 +321,10 @@ fn deploy_args(registry: &Registry) -> Vec<String> {
 
 fn deploy(registry: &Registry, cluster: &Cluster) -> Output {
     let args = deploy_args(registry);
+    let _pushing = registry
+        .pushes
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     cluster.kdeploy(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
