@@ -438,43 +438,20 @@ fn with_truth(
         label: None,
         unix_ms: now_ms,
     });
-    let mut new = NewTruths::default();
-    if let Some(price) = truth.sold_price_usd {
-        if record.line.car.is_none() {
-            return Err(FeedbackError::NotApplicable("sold_price_usd"));
-        }
-        match feedback.sold_price_usd {
-            Some(stored) if stored != price => {
-                return Err(FeedbackError::Conflict {
-                    field: "sold_price_usd",
-                    stored: stored.to_string(),
-                });
-            }
-            Some(_) => {}
-            None => {
-                feedback.sold_price_usd = Some(price);
-                new.price = true;
-            }
-        }
-    }
-    if let Some(label) = truth.label {
-        if record.line.review.is_none() {
-            return Err(FeedbackError::NotApplicable("label"));
-        }
-        match feedback.label.as_deref() {
-            Some(stored) if stored != label => {
-                return Err(FeedbackError::Conflict {
-                    field: "label",
-                    stored: stored.to_owned(),
-                });
-            }
-            Some(_) => {}
-            None => {
-                feedback.label = Some(label.to_owned());
-                new.label = true;
-            }
-        }
-    }
+    let new = NewTruths {
+        price: set_once(
+            &mut feedback.sold_price_usd,
+            truth.sold_price_usd,
+            record.line.car.is_some(),
+            "sold_price_usd",
+        )?,
+        label: set_once(
+            &mut feedback.label,
+            truth.label.map(str::to_owned),
+            record.line.review.is_some(),
+            "label",
+        )?,
+    };
     if new.price || new.label {
         feedback.unix_ms = now_ms;
     }
@@ -485,6 +462,33 @@ fn with_truth(
         },
         new,
     ))
+}
+
+/// Puts `given` (the truth for `field`, if the feedback gives one) into
+/// `stored`, for a prediction the field `applies` to: whether it is new.
+fn set_once<T: PartialEq + std::fmt::Display>(
+    stored: &mut Option<T>,
+    given: Option<T>,
+    applies: bool,
+    field: &'static str,
+) -> Result<bool, FeedbackError> {
+    let Some(given) = given else {
+        return Ok(false);
+    };
+    if !applies {
+        return Err(FeedbackError::NotApplicable(field));
+    }
+    match stored {
+        Some(value) if *value != given => Err(FeedbackError::Conflict {
+            field,
+            stored: value.to_string(),
+        }),
+        Some(_) => Ok(false),
+        None => {
+            *stored = Some(given);
+            Ok(true)
+        }
+    }
 }
 
 #[cfg(test)]

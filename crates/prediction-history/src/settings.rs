@@ -71,8 +71,12 @@ impl Settings {
     pub fn from_variable<E>(lookup: Result<String, E>) -> Settings {
         match lookup {
             Ok(text) => Settings::parse(&text).unwrap_or_else(|problem| {
-                eprintln!("{VARIABLE} = {text:?}: {problem}; using summary; keep=10000; days=30");
-                Settings::default()
+                let default = Settings::default();
+                eprintln!(
+                    "{VARIABLE} = {text:?}: {problem}; using summary; keep={}; days={}",
+                    default.keep, default.days
+                );
+                default
             }),
             Err(_) => Settings::default(),
         }
