@@ -185,6 +185,13 @@ pub const CV_FOLDS: u64 = 5;
 /// Seed of the fold hash of [`cross_validate`] (independent of the split's).
 pub const CV_SEED: u64 = 7;
 
+/// The fold of [`cross_validate`] a training-side sentence is in: a hash of
+/// its (folded, lower-cased) text, in `0..CV_FOLDS`.
+pub fn cv_fold(text: &str) -> u64 {
+    let key = crate::data::dedup_key(text);
+    crate::hash64(&[key.as_bytes()], CV_SEED) % CV_FOLDS
+}
+
 /// The model cross-validated on the training side of the in-domain split:
 /// how its settings were chosen without the held-out rows or the challenge
 /// set.
@@ -201,10 +208,7 @@ pub struct CrossValidated {
 /// by a hash of each sentence's text (the emoji rows are always trained
 /// on), trains on all folds but one and predicts that one, for each fold.
 pub fn cross_validate(examples: &[Example], params: &Params) -> CrossValidated {
-    let fold_of = |e: &Example| {
-        let key = crate::data::dedup_key(&e.row.text);
-        crate::hash64(&[key.as_bytes()], CV_SEED) % CV_FOLDS
-    };
+    let fold_of = |e: &Example| cv_fold(&e.row.text);
     let training_side: Vec<&Example> = examples.iter().filter(|e| !e.held_out).collect();
     let mut cv = CrossValidated::default();
     for fold in 0..CV_FOLDS {

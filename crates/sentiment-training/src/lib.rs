@@ -11,13 +11,16 @@
 //! - [`train_served`] builds the served model (trained on the training side
 //!   of the in-domain split, so its held-out figures are its own) and writes
 //!   it as the weights file that `sentiment-model`'s build script compiles
-//!   into static tables.
+//!   into static tables;
+//! - [`export`] writes every sentence with its side of the split, for the
+//!   transformer's trainer (`training/transformer/`).
 //!
 //! Everything is deterministic: no randomness, no threads, sums in a fixed
 //! order, and the split is a hash of each sentence's text.
 
 pub mod data;
 pub mod eval;
+pub mod export;
 pub mod logreg;
 
 use std::collections::HashMap;
