@@ -1,5 +1,5 @@
 # Everyday commands; see README.md.
-.PHONY: setup build serve test train eval bench plugin drift
+.PHONY: setup build serve test train train-transformer eval bench plugin drift
 
 # Installs the Wasm toolchain pieces and test tools this machine lacks.
 setup:
@@ -44,6 +44,16 @@ bench:
 train:
 	cargo run --profile host -p car-value-training --bin car-value-train
 	cargo run --profile host -p sentiment-training --bin train
+
+# Fine-tunes all-MiniLM-L6-v2 for review sentiment on the training side of
+# the sentiment split (deterministic on the CPU, about 20 minutes on two
+# cores) and writes the served int8 weights, their provenance and the test
+# fixtures to crates/sentiment-transformer-model/ (commit them). Creates the
+# Python environment first (.venv-transformer/, several GB the first time).
+train-transformer:
+	training/transformer/setup
+	cargo run --profile host -p sentiment-training --bin export-sentences -- training/transformer/build/sentences.tsv
+	.venv-transformer/bin/python training/transformer/train.py training/transformer/build/sentences.tsv crates/sentiment-transformer-model/model
 
 # Prints both models' held-out metrics tables.
 eval:
