@@ -49,7 +49,7 @@ PARAMS = {
     "threads": 2,
     "bucket_batches": 50,
     "trained_sources": ["amazon", "imdb", "rotten_tomatoes", "car_reviews"],
-    "quantisation": "int8 symmetric per output channel (linear), per row (embeddings); activations int8 per token",
+    "quantisation": "int8 symmetric per output channel (linear), per row (embeddings); f32 activations",
 }
 
 
@@ -264,7 +264,9 @@ def main():
         "tokenizer_json_sha256": checkpoint.sha256(ck / "tokenizer.json"),
         "sentences_sha256": checkpoint.sha256(args.sentences),
     }
-    key = hashlib.sha256(json.dumps({"digests": digests, "params": p, "limit": args.limit}, sort_keys=True).encode()).hexdigest()
+    # what decides the fine-tuned weights (not how they are quantised)
+    training = {k: v for k, v in p.items() if k != "quantisation"}
+    key = hashlib.sha256(json.dumps({"digests": digests, "params": training, "limit": args.limit}, sort_keys=True).encode()).hexdigest()
     finetuned = BUILD / "finetuned.pt"
     model = minilm.SentimentMiniLM(cfg)
     if args.reuse and finetuned.exists() and torch.load(finetuned)["key"] == key:

@@ -1,6 +1,6 @@
 //! The encoder and the head: embeddings (int8 per row), `layers` BERT
 //! layers (self-attention and a GELU feed-forward, each with a residual and
-//! a layer norm; int8 linear layers, `f32` attention and norms), mean
+//! a layer norm; int8 weights, `f32` activations, attention and norms), mean
 //! pooling over the tokens and one logit — the model of
 //! `training/transformer/minilm.py` (`Quantised`), computed the same way.
 
@@ -28,9 +28,8 @@ impl<'a> Linear<'a> {
         })
     }
 
-    fn apply(&self, s: &mut Scratch, x: &[f32], y: &mut Vec<f32>) {
-        kernels::quantise_rows(x, self.inputs, &mut s.xq, &mut s.sx);
-        kernels::linear(&s.xq, &s.sx, self.inputs, self.w, self.s, self.b, y);
+    fn apply(&self, scratch: &mut Vec<f32>, x: &[f32], y: &mut Vec<f32>) {
+        kernels::linear(x, self.inputs, self.w, self.s, self.b, scratch, y);
     }
 }
 
@@ -72,13 +71,6 @@ struct Layer<'a> {
     i: Linear<'a>,
     f: Linear<'a>,
     ln2: Norm<'a>,
-}
-
-/// The buffers of one call.
-#[derive(Default)]
-struct Scratch {
-    xq: Vec<i16>,
-    sx: Vec<f32>,
 }
 
 /// A model in place: the vocabulary, the encoder's tensors and the head,
@@ -215,7 +207,7 @@ impl<'a> Model<'a> {
             x.extend(wq.iter().zip(pq).map(|(&a, &b)| f32::from(a) * ws + f32::from(b) * ps));
         }
         self.ln.apply(&mut x, self.eps);
-        let mut s = Scratch::default();
+        let mut s = Vec::new();
         let (mut q, mut k, mut v, mut ctx, mut out, mut ffn) =
             (Vec::new(), Vec::new(), Vec::new(), vec![0.0f32; t * h], Vec::new(), Vec::new());
         let mut scores = vec![0.0f32; t];
@@ -232,7 +224,7 @@ impl<'a> Model<'a> {
                     let mut max = f32::NEG_INFINITY;
                     for (j, score) in scores.iter_mut().enumerate() {
                         let kj = &k[j * h..][cols.clone()];
-                        *score = qi.iter().zip(kj).map(|(a, b)| a * b).sum::<f32>() / scale;
+                        *score = kernels::dot(qi, kj) / scale;
                         max = max.max(*score);
                     }
                     let mut sum = 0.0f32;
@@ -265,14 +257,10 @@ impl<'a> Model<'a> {
             pooled.iter_mut().zip(row).for_each(|(p, v)| *p += v);
         }
         pooled.iter_mut().for_each(|p| *p /= t as f32);
-        let logit = dot(&pooled, self.head_w) + self.head_b;
-        let shares = x.chunks_exact(h).map(|row| dot(row, self.head_w) / t as f32).collect();
+        let logit = kernels::dot(&pooled, self.head_w) + self.head_b;
+        let shares = x.chunks_exact(h).map(|row| kernels::dot(row, self.head_w) / t as f32).collect();
         (logit, shares)
     }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// GELU with the exact error function, as torch's default `gelu`.

@@ -9,9 +9,9 @@
 //! component's data segment is used where the segment puts it. Each call
 //! allocates only its activations (a few hundred KB for a long review).
 //!
-//! The int8 kernels use Wasm SIMD (simd128) when built for wasm32, and plain
-//! loops (which the compiler vectorises) elsewhere; both give the same
-//! integer sums, so native tests check the Wasm arithmetic.
+//! The linear layers' kernel uses Wasm SIMD (simd128) when built for wasm32,
+//! and plain code with the same four-lane sums elsewhere, so native tests
+//! check the Wasm arithmetic.
 
 pub mod blob;
 pub mod encoder;
