@@ -55,10 +55,12 @@ train-transformer:
 	cargo run --profile host -p sentiment-training --bin export-sentences -- training/transformer/build/sentences.tsv
 	.venv-transformer/bin/python training/transformer/train.py training/transformer/build/sentences.tsv crates/sentiment-transformer-model/model
 
-# Prints both models' held-out metrics tables.
+# Prints both models' held-out metrics tables, then the transformer's beside
+# the word model's and VADER's.
 eval:
 	cargo run --profile host -p car-value-training --bin car-value-eval
 	cargo run --profile host -p sentiment-training --bin eval
+	cargo run --profile host -p sentiment-transformer-eval --bin eval-transformer
 
 # Builds the kdeploy Spin plugin and installs it into Spin (when Spin is
 # installed), for `SPIN_DEPLOY_PLUGIN=kdeploy spin deploy`; see docs/DEPLOY.md.

@@ -124,11 +124,11 @@ def quantise_rows(w):
 
 
 def int8_linear(x, q, s, b):
-    """y = x · (q·s)ᵀ + b: the int8 weights scaled back per output channel,
-    the activations in f32. (Activations quantised per token too were
-    tried: their rounding makes the output jump with the last bit of the
-    input, so no two implementations agree to 1e-3.)"""
-    return F.linear(x, q.float() * s[:, None], b)
+    """y = (x · qᵀ) · s + b: the int8 weights applied to f32 activations,
+    each output channel scaled after its sum. (Activations quantised per
+    token too were tried: their rounding makes the output jump with the last
+    bit of the input, so no two implementations agree to 1e-3.)"""
+    return F.linear(x, q.float()) * s + b
 
 
 class Quantised:

@@ -24,7 +24,11 @@ pub enum BlobError {
     /// A tensor the model needs is missing.
     Missing(String),
     /// A tensor has another kind or size than the model needs.
-    Shape { name: String, expected: usize, found: usize },
+    Shape {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
     /// A tensor lies outside the blob or is not aligned for its kind.
     Placement(String),
 }
@@ -34,8 +38,15 @@ impl fmt::Display for BlobError {
         match self {
             BlobError::Format(why) => write!(f, "not a model blob: {why}"),
             BlobError::Missing(name) => write!(f, "model blob has no tensor `{name}`"),
-            BlobError::Shape { name, expected, found } => {
-                write!(f, "tensor `{name}` has {found} elements, expected {expected}")
+            BlobError::Shape {
+                name,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "tensor `{name}` has {found} elements, expected {expected}"
+                )
             }
             BlobError::Placement(name) => {
                 write!(f, "tensor `{name}` lies outside the blob or is misaligned")
@@ -111,7 +122,7 @@ impl<'a> Blob<'a> {
             .filter(|&end| end <= self.bytes.len())
             .ok_or_else(|| BlobError::Placement(name.to_owned()))?;
         let raw = &self.bytes[offset..end];
-        if (raw.as_ptr() as usize) % size != 0 {
+        if !(raw.as_ptr() as usize).is_multiple_of(size) {
             return Err(BlobError::Placement(name.to_owned()));
         }
         Ok((raw, count))
@@ -208,7 +219,10 @@ mod tests {
         let blob = Blob::parse(&b.0).unwrap();
         assert_eq!(blob.f32s("v"), Err(BlobError::Missing("v".into())));
         assert!(matches!(blob.f32s_of("w", 3), Err(BlobError::Shape { .. })));
-        assert_eq!(blob.i8s("w"), Err(BlobError::Format("tensor of another kind")));
+        assert_eq!(
+            blob.i8s("w"),
+            Err(BlobError::Format("tensor of another kind"))
+        );
         assert!(Blob::parse(&b.0[..10]).is_err());
         assert!(Blob::parse(&b.0[1..]).is_err());
     }

@@ -19,7 +19,12 @@ struct Linear<'a> {
 }
 
 impl<'a> Linear<'a> {
-    fn from_blob(blob: &Blob<'a>, name: &str, inputs: usize, outputs: usize) -> Result<Self, BlobError> {
+    fn from_blob(
+        blob: &Blob<'a>,
+        name: &str,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<Self, BlobError> {
         Ok(Linear {
             w: blob.i8s_of(&format!("{name}.q"), inputs * outputs)?,
             s: blob.f32s_of(&format!("{name}.s"), outputs)?,
@@ -52,7 +57,11 @@ impl<'a> Norm<'a> {
         let h = self.g.len();
         for row in x.chunks_exact_mut(h) {
             let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / h as f64;
-            let var = row.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / h as f64;
+            let var = row
+                .iter()
+                .map(|&v| (f64::from(v) - mean).powi(2))
+                .sum::<f64>()
+                / h as f64;
             let (mean, rstd) = (mean as f32, (1.0 / (var + f64::from(eps)).sqrt()) as f32);
             for ((v, g), b) in row.iter_mut().zip(self.g).zip(self.b) {
                 *v = (*v - mean) * rstd * g + b;
@@ -119,7 +128,19 @@ impl<'a> Model<'a> {
     pub fn from_blob(bytes: &'a [u8]) -> Result<Model<'a>, BlobError> {
         let blob = Blob::parse(bytes)?;
         let config = blob.u32s("config")?;
-        let &[layers, hidden, heads, ffn, vocab, positions, cls, sep, unk, _pad, max_word] = config
+        let &[
+            layers,
+            hidden,
+            heads,
+            ffn,
+            vocab,
+            positions,
+            cls,
+            sep,
+            unk,
+            _pad,
+            max_word,
+        ] = config
         else {
             return Err(BlobError::Format("config has 11 numbers"));
         };
@@ -135,7 +156,8 @@ impl<'a> Model<'a> {
             return Err(BlobError::Format("bad config"));
         }
         let text = |name: &str| -> Result<&'a str, BlobError> {
-            std::str::from_utf8(blob.bytes(name)?).map_err(|_| BlobError::Format("text is not UTF-8"))
+            std::str::from_utf8(blob.bytes(name)?)
+                .map_err(|_| BlobError::Format("text is not UTF-8"))
         };
         let layers = (0..layers)
             .map(|n| {
@@ -204,12 +226,22 @@ impl<'a> Model<'a> {
             let (id, p) = (id as usize, p);
             let (wq, ws) = (&self.word.0[id * h..(id + 1) * h], self.word.1[id]);
             let (pq, ps) = (&self.pos.0[p * h..(p + 1) * h], self.pos.1[p]);
-            x.extend(wq.iter().zip(pq).map(|(&a, &b)| f32::from(a) * ws + f32::from(b) * ps));
+            x.extend(
+                wq.iter()
+                    .zip(pq)
+                    .map(|(&a, &b)| f32::from(a) * ws + f32::from(b) * ps),
+            );
         }
         self.ln.apply(&mut x, self.eps);
         let mut s = Vec::new();
-        let (mut q, mut k, mut v, mut ctx, mut out, mut ffn) =
-            (Vec::new(), Vec::new(), Vec::new(), vec![0.0f32; t * h], Vec::new(), Vec::new());
+        let (mut q, mut k, mut v, mut ctx, mut out, mut ffn) = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            vec![0.0f32; t * h],
+            Vec::new(),
+            Vec::new(),
+        );
         let mut scores = vec![0.0f32; t];
         let d = h / self.heads;
         let scale = (d as f32).sqrt();
@@ -258,7 +290,10 @@ impl<'a> Model<'a> {
         }
         pooled.iter_mut().for_each(|p| *p /= t as f32);
         let logit = kernels::dot(&pooled, self.head_w) + self.head_b;
-        let shares = x.chunks_exact(h).map(|row| kernels::dot(row, self.head_w) / t as f32).collect();
+        let shares = x
+            .chunks_exact(h)
+            .map(|row| kernels::dot(row, self.head_w) / t as f32)
+            .collect();
         (logit, shares)
     }
 }

@@ -1,18 +1,27 @@
 //! The linear layers: int8 weights (a scale per output channel) applied to
-//! `f32` activations, `y = x · (q·s)ᵀ + b`, as `training/transformer/
+//! `f32` activations, `y = (x · qᵀ) · s + b`, as `training/transformer/
 //! minilm.py` (`int8_linear`) computes them. Each block of four output
-//! channels is scaled back to `f32` once (16 KB of scratch at most) and then
-//! applied to every token, so the conversion costs little once a text has a
-//! few tokens. Wasm SIMD (simd128) on wasm32; elsewhere the same four-lane
-//! sums in plain code, so both give the same bits.
+//! channels is converted to `f32` once (24 KB of scratch at most) and then
+//! applied to every token. Wasm SIMD (simd128) on wasm32, SSE on x86-64,
+//! with the same four-lane sums, so both give the same bits.
 
 /// Lanes of the partial sums of a dot product.
 const LANES: usize = 4;
 
-/// `y[t][o] = Σ_j x[t][j] · (w[o][j] · sw[o]) + b[o]` for the tokens of `x`
+/// `y[t][o] = (Σ_j x[t][j] · w[o][j]) · sw[o] + b[o]` for the tokens of `x`
 /// (`rows` × `k`) and the `n` output channels of `w` (`n` × `k`, int8,
-/// row-major). `scratch` holds four channels' scaled weights.
-pub fn linear(x: &[f32], k: usize, w: &[i8], sw: &[f32], b: &[f32], scratch: &mut Vec<f32>, y: &mut Vec<f32>) {
+/// row-major). `scratch` holds four channels' weights as `f32`. Each sum is
+/// added up as [`dot`] does, whichever kernel computes it.
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+pub fn linear(
+    x: &[f32],
+    k: usize,
+    w: &[i8],
+    sw: &[f32],
+    b: &[f32],
+    scratch: &mut Vec<f32>,
+    y: &mut Vec<f32>,
+) {
     let n = sw.len();
     let rows = x.len() / k;
     y.clear();
@@ -21,31 +30,66 @@ pub fn linear(x: &[f32], k: usize, w: &[i8], sw: &[f32], b: &[f32], scratch: &mu
     scratch.resize(4 * k, 0.0);
     for o4 in (0..n).step_by(4) {
         let block = (n - o4).min(4);
-        for r in 0..block {
-            let o = o4 + r;
-            for (d, &q) in scratch[r * k..(r + 1) * k].iter_mut().zip(&w[o * k..(o + 1) * k]) {
-                *d = f32::from(q) * sw[o];
+        widen(&w[o4 * k..(o4 + block) * k], &mut scratch[..block * k]);
+        let mut store = |t: usize, acc: [f32; 4]| {
+            for r in 0..block {
+                y[t * n + o4 + r] = acc[r] * sw[o4 + r] + b[o4 + r];
+            }
+        };
+        let mut t = 0;
+        if block == 4 && k.is_multiple_of(LANES) {
+            while t + 2 <= rows {
+                let [a, c] = simd::tile2x4(&x[t * k..(t + 2) * k], scratch, k);
+                store(t, a);
+                store(t + 1, c);
+                t += 2;
             }
         }
-        for t in 0..rows {
+        for t in t..rows {
             let xt = &x[t * k..(t + 1) * k];
-            let acc = if block == 4 && k % LANES == 0 {
-                dot4(xt, scratch, k)
-            } else {
-                let mut acc = [0.0; 4];
-                for (r, a) in acc.iter_mut().enumerate().take(block) {
-                    *a = dot(xt, &scratch[r * k..(r + 1) * k]);
-                }
-                acc
-            };
-            for r in 0..block {
-                y[t * n + o4 + r] = acc[r] + b[o4 + r];
+            let mut acc = [0.0; 4];
+            for (r, a) in acc.iter_mut().enumerate().take(block) {
+                *a = dot(xt, &scratch[r * k..(r + 1) * k]);
             }
+            store(t, acc);
         }
     }
 }
 
-/// A dot product in [`LANES`] partial sums, added as `(s0 + s1) + (s2 + s3)`.
+/// `w` as `f32`, into `out`.
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+fn widen(w: &[i8], out: &mut [f32]) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use core::arch::wasm32::*;
+        let chunks = w.len() / 16;
+        for c in 0..chunks {
+            let j = c * 16;
+            // SAFETY: j + 16 <= w.len() == out.len() (checked below).
+            assert!(out.len() >= w.len());
+            unsafe {
+                let v = v128_load(w.as_ptr().add(j).cast());
+                let lo = i16x8_extend_low_i8x16(v);
+                let hi = i16x8_extend_high_i8x16(v);
+                let o = out.as_mut_ptr().add(j).cast::<v128>();
+                v128_store(o, f32x4_convert_i32x4(i32x4_extend_low_i16x8(lo)));
+                v128_store(o.add(1), f32x4_convert_i32x4(i32x4_extend_high_i16x8(lo)));
+                v128_store(o.add(2), f32x4_convert_i32x4(i32x4_extend_low_i16x8(hi)));
+                v128_store(o.add(3), f32x4_convert_i32x4(i32x4_extend_high_i16x8(hi)));
+            }
+        }
+        for j in chunks * 16..w.len() {
+            out[j] = f32::from(w[j]);
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    for (d, &q) in out.iter_mut().zip(w) {
+        *d = f32::from(q);
+    }
+}
+
+/// A dot product in [`LANES`] partial sums (lane `l` adds the products
+/// `j ≡ l mod 4`), added as `(s0 + s1) + (s2 + s3)`.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut s = [0.0f32; LANES];
     let mut ca = a.chunks_exact(LANES);
@@ -61,46 +105,81 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     (s[0] + s[1]) + (s[2] + s[3])
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-fn dot4(x: &[f32], w: &[f32], k: usize) -> [f32; 4] {
-    [
-        dot(x, &w[..k]),
-        dot(x, &w[k..2 * k]),
-        dot(x, &w[2 * k..3 * k]),
-        dot(x, &w[3 * k..4 * k]),
-    ]
-}
-
-/// Four dot products at once, as [`dot`] computes each: the activations
-/// are loaded once per step for the four channels.
+/// Two tokens × four channels at once, each sum in four lanes as [`dot`]:
+/// eight independent accumulators, so the additions do not wait on each
+/// other, and each load serves two or four products.
 #[cfg(target_arch = "wasm32")]
-fn dot4(x: &[f32], w: &[f32], k: usize) -> [f32; 4] {
-    // SAFETY: simd128 is enabled for this function; a runtime without SIMD
-    // rejects the module.
-    unsafe { dot4_simd(x, w, k) }
-}
-
-#[cfg(target_arch = "wasm32")]
-#[target_feature(enable = "simd128")]
-fn dot4_simd(x: &[f32], w: &[f32], k: usize) -> [f32; 4] {
+mod simd {
     use core::arch::wasm32::*;
-    assert!(k % LANES == 0 && x.len() >= k && w.len() >= 4 * k);
-    let mut acc = [f32x4_splat(0.0); 4];
-    let (xp, wp) = (x.as_ptr(), w.as_ptr());
-    for j in (0..k).step_by(LANES) {
-        // SAFETY: j + 4 <= k <= x.len(), and r * k + j + 4 <= 4 * k <= w.len().
-        unsafe {
-            let xv = v128_load(xp.add(j).cast());
-            for (r, a) in acc.iter_mut().enumerate() {
-                let wv = v128_load(wp.add(r * k + j).cast());
-                *a = f32x4_add(*a, f32x4_mul(xv, wv));
+
+    #[target_feature(enable = "simd128,relaxed-simd")]
+    pub fn tile2x4(x: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
+        assert!(k.is_multiple_of(4) && x.len() >= 2 * k && w.len() >= 4 * k);
+        let mut acc = [[f32x4_splat(0.0); 4]; 2];
+        let (xp, wp) = (x.as_ptr(), w.as_ptr());
+        for j in (0..k).step_by(4) {
+            // SAFETY: j + 4 <= k, so t * k + j + 4 <= 2 * k <= x.len() and
+            // r * k + j + 4 <= 4 * k <= w.len().
+            unsafe {
+                let x0 = v128_load(xp.add(j).cast());
+                let x1 = v128_load(xp.add(k + j).cast());
+                for r in 0..4 {
+                    let wv = v128_load(wp.add(r * k + j).cast());
+                    acc[0][r] = f32x4_relaxed_madd(x0, wv, acc[0][r]);
+                    acc[1][r] = f32x4_relaxed_madd(x1, wv, acc[1][r]);
+                }
             }
         }
+        acc.map(|row| row.map(sum))
     }
-    acc.map(|a| {
+
+    fn sum(a: v128) -> f32 {
         (f32x4_extract_lane::<0>(a) + f32x4_extract_lane::<1>(a))
             + (f32x4_extract_lane::<2>(a) + f32x4_extract_lane::<3>(a))
-    })
+    }
+}
+
+/// [`simd::tile2x4`] with SSE (part of every x86-64).
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use core::arch::x86_64::*;
+
+    pub fn tile2x4(x: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
+        assert!(k.is_multiple_of(4) && x.len() >= 2 * k && w.len() >= 4 * k);
+        // SAFETY: SSE is always available on x86-64; the loads are in
+        // bounds as for the Wasm version.
+        unsafe {
+            let mut acc = [[_mm_setzero_ps(); 4]; 2];
+            let (xp, wp) = (x.as_ptr(), w.as_ptr());
+            for j in (0..k).step_by(4) {
+                let x0 = _mm_loadu_ps(xp.add(j));
+                let x1 = _mm_loadu_ps(xp.add(k + j));
+                for r in 0..4 {
+                    let wv = _mm_loadu_ps(wp.add(r * k + j));
+                    acc[0][r] = _mm_add_ps(acc[0][r], _mm_mul_ps(x0, wv));
+                    acc[1][r] = _mm_add_ps(acc[1][r], _mm_mul_ps(x1, wv));
+                }
+            }
+            acc.map(|row| {
+                row.map(|a| {
+                    let mut l = [0.0f32; 4];
+                    _mm_storeu_ps(l.as_mut_ptr(), a);
+                    (l[0] + l[1]) + (l[2] + l[3])
+                })
+            })
+        }
+    }
+}
+
+/// Elsewhere: [`dot`] for each of the eight sums.
+#[cfg(not(any(target_arch = "wasm32", target_arch = "x86_64")))]
+mod simd {
+    pub fn tile2x4(x: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
+        let row = |t: usize| {
+            std::array::from_fn(|r| super::dot(&x[t * k..(t + 1) * k], &w[r * k..(r + 1) * k]))
+        };
+        [row(0), row(1)]
+    }
 }
 
 #[cfg(test)]
@@ -115,8 +194,10 @@ mod tests {
         let sw = [0.5, 0.25, 1.0, 2.0, 0.125];
         let b = [0.0, 1.0, -1.0, 0.5, 2.0];
         let (mut scratch, mut y) = (Vec::new(), Vec::new());
+        // three tokens: a tile of two and one alone
+        let x: Vec<f32> = x.iter().chain(&x[..8]).copied().collect();
         linear(&x, 8, &w, &sw, &b, &mut scratch, &mut y);
-        for t in 0..2 {
+        for t in 0..3 {
             for o in 0..5 {
                 let want: f64 = (0..8)
                     .map(|j| f64::from(x[t * 8 + j]) * f64::from(w[o * 8 + j]) * f64::from(sw[o]))
@@ -129,6 +210,9 @@ mod tests {
 
     #[test]
     fn dot_sums_in_four_lanes() {
-        assert_eq!(dot(&[1.0, 2.0, 3.0, 4.0, 5.0], &[1.0, 1.0, 1.0, 1.0, 2.0]), 20.0);
+        assert_eq!(
+            dot(&[1.0, 2.0, 3.0, 4.0, 5.0], &[1.0, 1.0, 1.0, 1.0, 2.0]),
+            20.0
+        );
     }
 }

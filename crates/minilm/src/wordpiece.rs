@@ -94,7 +94,10 @@ impl<'a> Vocab<'a> {
                 other => other,
             }
         };
-        self.sorted.binary_search_by(compare).ok().map(|i| self.sorted[i])
+        self.sorted
+            .binary_search_by(compare)
+            .ok()
+            .map(|i| self.sorted[i])
     }
 
     /// The id of a token.
@@ -154,7 +157,10 @@ impl<'a> Vocab<'a> {
                     found = Some(id);
                     break;
                 }
-                end -= word[start..end].chars().next_back().map_or(1, char::len_utf8);
+                end -= word[start..end]
+                    .chars()
+                    .next_back()
+                    .map_or(1, char::len_utf8);
             }
             match found {
                 Some(id) => {
