@@ -217,7 +217,9 @@ impl<'a> Model<'a> {
     }
 
     /// The logit and each token's share of it, for token ids as
-    /// [`Model::encode`] gives them (at most `max_tokens`).
+    /// [`Model::encode`] gives them (at most `max_tokens`). (On wasm32 with
+    /// simd128 enabled, so the compiler vectorises its loops too.)
+    #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
     pub fn run(&self, ids: &[u32]) -> (f32, Vec<f32>) {
         let (h, t) = (self.hidden, ids.len());
         assert!(t <= self.max_tokens, "at most max_tokens ids");

@@ -39,7 +39,12 @@ pub fn linear(
         let mut t = 0;
         if block == 4 && k.is_multiple_of(LANES) {
             while t + 2 <= rows {
-                let [a, c] = simd::tile2x4(&x[t * k..(t + 2) * k], scratch, k);
+                let [a, c] = simd::tile2x4(
+                    &x[t * k..(t + 1) * k],
+                    &x[(t + 1) * k..(t + 2) * k],
+                    scratch,
+                    k,
+                );
                 store(t, a);
                 store(t + 1, c);
                 t += 2;
@@ -47,6 +52,12 @@ pub fn linear(
         }
         for t in t..rows {
             let xt = &x[t * k..(t + 1) * k];
+            if block == 4 && k.is_multiple_of(LANES) {
+                // the last token alone: the same kernel with the token twice
+                let [a, _] = simd::tile2x4(xt, xt, scratch, k);
+                store(t, a);
+                continue;
+            }
             let mut acc = [0.0; 4];
             for (r, a) in acc.iter_mut().enumerate().take(block) {
                 *a = dot(xt, &scratch[r * k..(r + 1) * k]);
@@ -113,16 +124,16 @@ mod simd {
     use core::arch::wasm32::*;
 
     #[target_feature(enable = "simd128,relaxed-simd")]
-    pub fn tile2x4(x: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
-        assert!(k.is_multiple_of(4) && x.len() >= 2 * k && w.len() >= 4 * k);
+    pub fn tile2x4(x0: &[f32], x1: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
+        assert!(k.is_multiple_of(4) && x0.len() >= k && x1.len() >= k && w.len() >= 4 * k);
         let mut acc = [[f32x4_splat(0.0); 4]; 2];
-        let (xp, wp) = (x.as_ptr(), w.as_ptr());
+        let (xp0, xp1, wp) = (x0.as_ptr(), x1.as_ptr(), w.as_ptr());
         for j in (0..k).step_by(4) {
-            // SAFETY: j + 4 <= k, so t * k + j + 4 <= 2 * k <= x.len() and
+            // SAFETY: j + 4 <= k <= x0.len(), x1.len(), and
             // r * k + j + 4 <= 4 * k <= w.len().
             unsafe {
-                let x0 = v128_load(xp.add(j).cast());
-                let x1 = v128_load(xp.add(k + j).cast());
+                let x0 = v128_load(xp0.add(j).cast());
+                let x1 = v128_load(xp1.add(j).cast());
                 for r in 0..4 {
                     let wv = v128_load(wp.add(r * k + j).cast());
                     acc[0][r] = f32x4_relaxed_madd(x0, wv, acc[0][r]);
@@ -144,16 +155,16 @@ mod simd {
 mod simd {
     use core::arch::x86_64::*;
 
-    pub fn tile2x4(x: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
-        assert!(k.is_multiple_of(4) && x.len() >= 2 * k && w.len() >= 4 * k);
+    pub fn tile2x4(x0: &[f32], x1: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
+        assert!(k.is_multiple_of(4) && x0.len() >= k && x1.len() >= k && w.len() >= 4 * k);
         // SAFETY: SSE is always available on x86-64; the loads are in
         // bounds as for the Wasm version.
         unsafe {
             let mut acc = [[_mm_setzero_ps(); 4]; 2];
-            let (xp, wp) = (x.as_ptr(), w.as_ptr());
+            let (xp0, xp1, wp) = (x0.as_ptr(), x1.as_ptr(), w.as_ptr());
             for j in (0..k).step_by(4) {
-                let x0 = _mm_loadu_ps(xp.add(j));
-                let x1 = _mm_loadu_ps(xp.add(k + j));
+                let x0 = _mm_loadu_ps(xp0.add(j));
+                let x1 = _mm_loadu_ps(xp1.add(j));
                 for r in 0..4 {
                     let wv = _mm_loadu_ps(wp.add(r * k + j));
                     acc[0][r] = _mm_add_ps(acc[0][r], _mm_mul_ps(x0, wv));
@@ -174,11 +185,9 @@ mod simd {
 /// Elsewhere: [`dot`] for each of the eight sums.
 #[cfg(not(any(target_arch = "wasm32", target_arch = "x86_64")))]
 mod simd {
-    pub fn tile2x4(x: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
-        let row = |t: usize| {
-            std::array::from_fn(|r| super::dot(&x[t * k..(t + 1) * k], &w[r * k..(r + 1) * k]))
-        };
-        [row(0), row(1)]
+    pub fn tile2x4(x0: &[f32], x1: &[f32], w: &[f32], k: usize) -> [[f32; 4]; 2] {
+        let row = |x: &[f32]| std::array::from_fn(|r| super::dot(&x[..k], &w[r * k..(r + 1) * k]));
+        [row(x0), row(x1)]
     }
 }
 
