@@ -124,11 +124,11 @@ def quantise_rows(w):
 
 
 def int8_linear(x, q, s, b):
-    """y = (x · qᵀ) · s + b: the int8 weights applied to f32 activations,
-    each output channel scaled after its sum. (Activations quantised per
+    """y = (x · qᵀ) · s + b: the int8 weights `q` (held as f32, exactly)
+    applied to f32 activations, each output channel scaled after its sum. (Activations quantised per
     token too were tried: their rounding makes the output jump with the last
     bit of the input, so no two implementations agree to 1e-3.)"""
-    return F.linear(x, q.float()) * s + b
+    return F.linear(x, q) * s + b
 
 
 class Quantised:
@@ -152,6 +152,11 @@ class Quantised:
             layer["ln2"] = (sd[p + "ln2.weight"], sd[p + "ln2.bias"])
             self.layers.append(layer)
         self.head = (sd["head.weight"][0], sd["head.bias"])
+        # the same layers with the int8 weights held as f32 (exact), converted once
+        self.compute = [
+            {k: ((v[0].float(),) + v[1:] if k in LINEARS else v) for k, v in layer.items()}
+            for layer in self.layers
+        ]
 
     @torch.no_grad()
     def logit(self, ids):
@@ -165,13 +170,14 @@ class Quantised:
         x = wq[ids].float() * ws[ids][:, None] + pq[:t].float() * ps[:t][:, None]
         x = F.layer_norm(x, (c.hidden,), *self.ln, eps=c.eps)
         d = c.hidden // c.heads
-        for L in self.layers:
-            q, k, v = (int8_linear(x, *L[n]) for n in ("q", "k", "v"))
+        lin = lambda L, n, y: int8_linear(y, *L[n])
+        for L in self.compute:
+            q, k, v = (lin(L, n, x) for n in ("q", "k", "v"))
             split = lambda y: y.view(t, c.heads, d).transpose(0, 1)
             scores = split(q) @ split(k).transpose(-1, -2) / math.sqrt(d)
             ctx = (scores.softmax(-1) @ split(v)).transpose(0, 1).reshape(t, c.hidden)
-            x = F.layer_norm(x + int8_linear(ctx, *L["o"]), (c.hidden,), *L["ln1"], eps=c.eps)
-            h = F.gelu(int8_linear(x, *L["i"]))
-            x = F.layer_norm(x + int8_linear(h, *L["f"]), (c.hidden,), *L["ln2"], eps=c.eps)
+            x = F.layer_norm(x + lin(L, "o", ctx), (c.hidden,), *L["ln1"], eps=c.eps)
+            h = F.gelu(lin(L, "i", x))
+            x = F.layer_norm(x + lin(L, "f", h), (c.hidden,), *L["ln2"], eps=c.eps)
         w, b = self.head
         return float(x.mean(0) @ w + b)
