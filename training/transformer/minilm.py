@@ -158,17 +158,23 @@ class Quantised:
             for layer in self.layers
         ]
 
-    @torch.no_grad()
-    def logit(self, ids):
-        """The log-odds of positive for one sequence of token ids
-        ([CLS] … [SEP], no padding)."""
-        c = self.c
+    def embed(self, ids):
+        """The sum of each token's word and position rows (before the first
+        layer norm)."""
         t = len(ids)
         ids = torch.tensor(ids)
         wq, ws = self.word
         pq, ps = self.pos
-        x = wq[ids].float() * ws[ids][:, None] + pq[:t].float() * ps[:t][:, None]
-        x = F.layer_norm(x, (c.hidden,), *self.ln, eps=c.eps)
+        return wq[ids].float() * ws[ids][:, None] + pq[:t].float() * ps[:t][:, None]
+
+    def encode(self, e):
+        """The logit of embedded tokens."""
+        return self.layers_and_head(F.layer_norm(e, (self.c.hidden,), *self.ln, eps=self.c.eps))
+
+    def layers_and_head(self, x):
+        """The logit from the first layer's input."""
+        c = self.c
+        t = x.shape[0]
         d = c.hidden // c.heads
         lin = lambda L, n, y: int8_linear(y, *L[n])
         for L in self.compute:
@@ -180,4 +186,23 @@ class Quantised:
             h = F.gelu(lin(L, "i", x))
             x = F.layer_norm(x + lin(L, "f", h), (c.hidden,), *L["ln2"], eps=c.eps)
         w, b = self.head
-        return float(x.mean(0) @ w + b)
+        return x.mean(0) @ w + b
+
+    @torch.no_grad()
+    def logit(self, ids):
+        """The log-odds of positive for one sequence of token ids
+        ([CLS] … [SEP], no padding)."""
+        return float(self.encode(self.embed(ids)))
+
+    def attribute(self, ids):
+        """Each token's gradient × input: the gradient of the logit with
+        respect to the first layer's input (the normalised embedding; before
+        the norm it would be 0, a layer norm ignores the scale of its
+        input), dotted with that input."""
+        c = self.c
+        with torch.no_grad():
+            x = F.layer_norm(self.embed(ids), (c.hidden,), *self.ln, eps=c.eps)
+        x.requires_grad_()
+        with torch.enable_grad():
+            self.layers_and_head(x).backward()
+        return (x.grad * x).sum(-1).detach().tolist()

@@ -163,6 +163,9 @@ def figures(rows, logits):
 
 # --- the blob ----------------------------------------------------------------
 
+# sentences whose attributions are a test fixture
+ATTRIBUTED = 200
+
 KINDS = {"f32": 0, "i8": 1, "u32": 2, "u8": 3}
 MAGIC = b"MINILMQ1"
 ALIGN = 64
@@ -324,6 +327,9 @@ def main():
     (fixtures / "token-ids.fnv").write_text("".join(f"{fnv1a64(x):016x}\n" for x in full_ids))
     # the int8 model's logits on the held-out and challenge sentences, in file order
     (fixtures / "logits.tsv").write_text("".join(f"{l:.6f}\n" for l in int8))
+    # each token's gradient × input on the first 200 held-out and challenge sentences
+    (fixtures / "attributions.tsv").write_text("".join(
+        ",".join(f"{a:.6f}" for a in q.attribute(ids[i])) + "\n" for i in scored[:ATTRIBUTED]))
     log(f"wrote {out / 'sentiment-minilm.bin'} ({(out / 'sentiment-minilm.bin').stat().st_size} bytes), version {version}")
 
 

@@ -36,6 +36,11 @@ impl<'a> Linear<'a> {
     fn apply(&self, scratch: &mut Vec<f32>, x: &[f32], y: &mut Vec<f32>) {
         kernels::linear(x, self.inputs, self.w, self.s, self.b, scratch, y);
     }
+
+    /// Adds the gradient of the input, `dy · (q·s)`, to `dx`.
+    fn backward(&self, scratch: &mut Vec<f32>, dy: &[f32], dx: &mut [f32]) {
+        kernels::linear_backward(dy, self.inputs, self.w, self.s, scratch, dx);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -52,8 +57,9 @@ impl<'a> Norm<'a> {
         })
     }
 
-    /// Layer norm of each row of `x` in place.
-    fn apply(&self, x: &mut [f32], eps: f32) {
+    /// Layer norm of each row of `x` in place; with a record, keeps each
+    /// row's normalised values and `1 / std` for [`Norm::backward`].
+    fn apply(&self, x: &mut [f32], eps: f32, mut record: Option<&mut NormRecord>) {
         let h = self.g.len();
         for row in x.chunks_exact_mut(h) {
             let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / h as f64;
@@ -63,8 +69,33 @@ impl<'a> Norm<'a> {
                 .sum::<f64>()
                 / h as f64;
             let (mean, rstd) = (mean as f32, (1.0 / (var + f64::from(eps)).sqrt()) as f32);
+            if let Some(r) = record.as_deref_mut() {
+                r.rstd.push(rstd);
+                r.normalised.extend(row.iter().map(|v| (v - mean) * rstd));
+            }
             for ((v, g), b) in row.iter_mut().zip(self.g).zip(self.b) {
                 *v = (*v - mean) * rstd * g + b;
+            }
+        }
+    }
+
+    /// The gradient of the norm's input from that of its output, in place.
+    fn backward(&self, dy: &mut [f32], r: &NormRecord) {
+        let h = self.g.len();
+        for ((row, xhat), &rstd) in dy
+            .chunks_exact_mut(h)
+            .zip(r.normalised.chunks_exact(h))
+            .zip(&r.rstd)
+        {
+            let (mut m1, mut m2) = (0.0f32, 0.0f32);
+            for ((d, g), x) in row.iter_mut().zip(self.g).zip(xhat) {
+                *d *= g;
+                m1 += *d;
+                m2 += *d * x;
+            }
+            let (m1, m2) = (m1 / h as f32, m2 / h as f32);
+            for (d, x) in row.iter_mut().zip(xhat) {
+                *d = rstd * (*d - m1 - x * m2);
             }
         }
     }
@@ -80,6 +111,36 @@ struct Layer<'a> {
     i: Linear<'a>,
     f: Linear<'a>,
     ln2: Norm<'a>,
+}
+
+/// What [`Norm::backward`] needs of a layer norm's forward pass.
+#[derive(Default)]
+struct NormRecord {
+    normalised: Vec<f32>,
+    rstd: Vec<f32>,
+}
+
+/// What the backward pass needs of one layer's forward pass.
+#[derive(Default)]
+struct LayerRecord {
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    /// Attention probabilities, head by head, `t × t` each.
+    p: Vec<f32>,
+    ln1: NormRecord,
+    /// The feed-forward layer's input to GELU, and its output.
+    a: Vec<f32>,
+    g: Vec<f32>,
+    ln2: NormRecord,
+}
+
+/// The forward pass's intermediate values, for the gradient.
+#[derive(Default)]
+struct Tape {
+    /// The first layer's input.
+    embedded: Vec<f32>,
+    layers: Vec<LayerRecord>,
 }
 
 /// A model in place: the vocabulary, the encoder's tensors and the head,
@@ -217,15 +278,32 @@ impl<'a> Model<'a> {
     }
 
     /// The logit and each token's share of it, for token ids as
-    /// [`Model::encode`] gives them (at most `max_tokens`). (On wasm32 with
-    /// simd128 enabled, so the compiler vectorises its loops too.)
-    #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+    /// [`Model::encode`] gives them (at most `max_tokens`).
     pub fn run(&self, ids: &[u32]) -> (f32, Vec<f32>) {
+        self.forward(ids, None)
+    }
+
+    /// The logit and each token's gradient × input: the gradient of the
+    /// logit with respect to the first layer's input (the token's normalised
+    /// embedding) dotted with that input. (Before the norm it would be 0: a
+    /// layer norm ignores the scale of its input.) One backward pass, about
+    /// the cost of [`Model::run`].
+    pub fn attribute(&self, ids: &[u32]) -> (f32, Vec<f32>) {
+        let mut tape = Tape::default();
+        let (logit, _) = self.forward(ids, Some(&mut tape));
+        (logit, self.backward(ids.len(), &tape))
+    }
+
+    /// The forward pass; with a tape, records what [`Model::backward`]
+    /// needs. (On wasm32 with simd128 enabled, so the compiler vectorises
+    /// its loops too.)
+    #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+    fn forward(&self, ids: &[u32], mut tape: Option<&mut Tape>) -> (f32, Vec<f32>) {
         let (h, t) = (self.hidden, ids.len());
         assert!(t <= self.max_tokens, "at most max_tokens ids");
         let mut x = Vec::with_capacity(t * h);
         for (p, &id) in ids.iter().enumerate() {
-            let (id, p) = (id as usize, p);
+            let id = id as usize;
             let (wq, ws) = (&self.word.0[id * h..(id + 1) * h], self.word.1[id]);
             let (pq, ps) = (&self.pos.0[p * h..(p + 1) * h], self.pos.1[p]);
             x.extend(
@@ -234,7 +312,10 @@ impl<'a> Model<'a> {
                     .map(|(&a, &b)| f32::from(a) * ws + f32::from(b) * ps),
             );
         }
-        self.ln.apply(&mut x, self.eps);
+        self.ln.apply(&mut x, self.eps, None);
+        if let Some(tape) = tape.as_deref_mut() {
+            tape.embedded = x.clone();
+        }
         let mut s = Vec::new();
         let (mut q, mut k, mut v, mut ctx, mut out, mut ffn) = (
             Vec::new(),
@@ -248,6 +329,7 @@ impl<'a> Model<'a> {
         let d = h / self.heads;
         let scale = (d as f32).sqrt();
         for layer in &self.layers {
+            let mut record = tape.as_ref().map(|_| LayerRecord::default());
             layer.q.apply(&mut s, &x, &mut q);
             layer.k.apply(&mut s, &x, &mut k);
             layer.v.apply(&mut s, &x, &mut v);
@@ -270,6 +352,9 @@ impl<'a> Model<'a> {
                     c.fill(0.0);
                     for (j, score) in scores.iter().enumerate() {
                         let p = score / sum;
+                        if let Some(r) = record.as_mut() {
+                            r.p.push(p);
+                        }
                         for (cv, vv) in c.iter_mut().zip(&v[j * h..][cols.clone()]) {
                             *cv += p * vv;
                         }
@@ -278,13 +363,27 @@ impl<'a> Model<'a> {
             }
             layer.o.apply(&mut s, &ctx, &mut out);
             x.iter_mut().zip(&out).for_each(|(a, b)| *a += b);
-            layer.ln1.apply(&mut x, self.eps);
+            layer
+                .ln1
+                .apply(&mut x, self.eps, record.as_mut().map(|r| &mut r.ln1));
             layer.i.apply(&mut s, &x, &mut ffn);
+            if let Some(r) = record.as_mut() {
+                r.a = ffn.clone();
+            }
             ffn.iter_mut().for_each(|a| *a = gelu(*a));
             debug_assert_eq!(ffn.len(), t * self.ffn);
             layer.f.apply(&mut s, &ffn, &mut out);
             x.iter_mut().zip(&out).for_each(|(a, b)| *a += b);
-            layer.ln2.apply(&mut x, self.eps);
+            layer
+                .ln2
+                .apply(&mut x, self.eps, record.as_mut().map(|r| &mut r.ln2));
+            if let (Some(tape), Some(mut r)) = (tape.as_deref_mut(), record) {
+                r.q = q.clone();
+                r.k = k.clone();
+                r.v = v.clone();
+                r.g = ffn.clone();
+                tape.layers.push(r);
+            }
         }
         let mut pooled = vec![0.0f32; h];
         for row in x.chunks_exact(h) {
@@ -298,11 +397,94 @@ impl<'a> Model<'a> {
             .collect();
         (logit, shares)
     }
+
+    /// Each token's gradient × input, from the tape of a forward pass over
+    /// `t` tokens.
+    #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+    fn backward(&self, t: usize, tape: &Tape) -> Vec<f32> {
+        let (h, d) = (self.hidden, self.hidden / self.heads);
+        let scale = (d as f32).sqrt();
+        let mut s = Vec::new();
+        // d logit / d x_last = w / t for every token
+        let mut dx: Vec<f32> = (0..t)
+            .flat_map(|_| self.head_w.iter().map(|w| w / t as f32))
+            .collect();
+        let (mut dg, mut dctx) = (vec![0.0f32; t * self.ffn], vec![0.0f32; t * h]);
+        let (mut dq, mut dk, mut dv) = (
+            vec![0.0f32; t * h],
+            vec![0.0f32; t * h],
+            vec![0.0f32; t * h],
+        );
+        let mut dp = vec![0.0f32; t];
+        for (layer, r) in self.layers.iter().zip(&tape.layers).rev() {
+            // x2 = LN2(x1 + f(g)), g = gelu(a), a = i(x1)
+            layer.ln2.backward(&mut dx, &r.ln2);
+            dg.fill(0.0);
+            layer.f.backward(&mut s, &dx, &mut dg);
+            for (dgi, &a) in dg.iter_mut().zip(&r.a) {
+                *dgi *= gelu_derivative(a);
+            }
+            layer.i.backward(&mut s, &dg, &mut dx);
+            // x1 = LN1(x + o(ctx))
+            layer.ln1.backward(&mut dx, &r.ln1);
+            dctx.fill(0.0);
+            layer.o.backward(&mut s, &dx, &mut dctx);
+            dq.fill(0.0);
+            dk.fill(0.0);
+            dv.fill(0.0);
+            for head in 0..self.heads {
+                let cols = head * d..(head + 1) * d;
+                for i in 0..t {
+                    let p = &r.p[(head * t + i) * t..(head * t + i + 1) * t];
+                    let dci = &dctx[i * h..][cols.clone()];
+                    // ctx_i = Σ_j p_ij v_j
+                    let mut inner = 0.0f32;
+                    for j in 0..t {
+                        dp[j] = kernels::dot(dci, &r.v[j * h..][cols.clone()]);
+                        inner += dp[j] * p[j];
+                        for (dvj, c) in dv[j * h..][cols.clone()].iter_mut().zip(dci) {
+                            *dvj += p[j] * c;
+                        }
+                    }
+                    // softmax, then scores_ij = q_i · k_j / scale
+                    for j in 0..t {
+                        let ds = p[j] * (dp[j] - inner) / scale;
+                        for ((dqi, kj), (dkj, qi)) in dq[i * h..][cols.clone()]
+                            .iter_mut()
+                            .zip(&r.k[j * h..][cols.clone()])
+                            .zip(
+                                dk[j * h..][cols.clone()]
+                                    .iter_mut()
+                                    .zip(&r.q[i * h..][cols.clone()]),
+                            )
+                        {
+                            *dqi += ds * kj;
+                            *dkj += ds * qi;
+                        }
+                    }
+                }
+            }
+            layer.q.backward(&mut s, &dq, &mut dx);
+            layer.k.backward(&mut s, &dk, &mut dx);
+            layer.v.backward(&mut s, &dv, &mut dx);
+        }
+        dx.chunks_exact(h)
+            .zip(tape.embedded.chunks_exact(h))
+            .map(|(g, e)| kernels::dot(g, e))
+            .collect()
+    }
 }
 
 /// GELU with the exact error function, as torch's default `gelu`.
 fn gelu(x: f32) -> f32 {
     0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+/// The derivative of [`gelu`]: `Φ(x) + x·φ(x)`.
+fn gelu_derivative(x: f32) -> f32 {
+    let cdf = 0.5 * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2));
+    let pdf = (-0.5 * x * x).exp() * 0.398_942_3;
+    cdf + x * pdf
 }
 
 #[cfg(test)]

@@ -14,11 +14,13 @@
 //! [`analyze`] answers as the other analyzers do: a label (neutral when
 //! `|score| <` [`NEUTRAL_BAND`]), `score = 2p − 1`, `confidence = max(p, 1 −
 //! p)` and the words that weighed most. The explanation is each word's
-//! share of the logit through its last hidden state (see
-//! [`minilm::Classified::shares`]): exact (the shares, the `[CLS]` and
-//! `[SEP]` shares and the bias add up to the logit) and free (a dot product
-//! per token), but a hidden state has read the whole sentence, so a share
-//! says where the head found the evidence, not what the word means alone.
+//! gradient × input ([`minilm::Model::attribute`]): how much the logit
+//! moves, to first order, with the word's input to the first layer. It is
+//! a local, linear reading of a non-linear model (the values need not add
+//! up to the logit), and costs one backward pass, about as much as the
+//! analysis. (Each token's share of the logit through its last hidden state
+//! is exact and free, but after fine-tuning every state carries the whole
+//! verdict: "the" led as often as "awful".)
 
 #[cfg(feature = "api")]
 pub mod api;
@@ -73,28 +75,26 @@ pub fn label(score: f64) -> Label {
 pub fn analyze(review: &str) -> Result<Analysis, SentimentError> {
     validate(review)?;
     let model = model();
-    let classified = model.classify(review);
-    let p = 1.0 / (1.0 + (-f64::from(classified.logit)).exp());
+    let ids = model.encode(review);
+    let (logit, attributions) = model.attribute(&ids);
+    let p = 1.0 / (1.0 + (-f64::from(logit)).exp());
     let score = round4((2.0 * p - 1.0).clamp(-1.0, 1.0));
     Ok(Analysis {
         label: label(score),
         score,
         confidence: round4(p.max(1.0 - p)),
-        explanation: explain(model, &classified),
+        explanation: explain(model, &ids, &attributions),
     })
 }
 
-/// The words with the largest shares of the logit: word pieces joined
-/// (`##` pieces to the word before), equal words added up, `[CLS]` and
-/// `[SEP]` left out.
-fn explain(model: &Model, classified: &minilm::Classified) -> Vec<Term> {
-    let n = classified.ids.len();
+/// The words with the largest gradient × input: word pieces joined (`##`
+/// pieces to the word before, their values added), equal words added up,
+/// `[CLS]` and `[SEP]` left out.
+fn explain(model: &Model, ids: &[u32], attributions: &[f32]) -> Vec<Term> {
+    let n = ids.len();
     let mut words: Vec<(String, f64)> = Vec::new();
     let mut current: Option<(String, f64)> = None;
-    for (&id, &share) in classified.ids[1..n - 1]
-        .iter()
-        .zip(&classified.shares[1..n - 1])
-    {
+    for (&id, &share) in ids[1..n - 1].iter().zip(&attributions[1..n - 1]) {
         let token = model.vocab.token(id);
         match (token.strip_prefix("##"), current.as_mut()) {
             (Some(piece), Some((word, weight))) => {
@@ -181,6 +181,26 @@ mod tests {
             .map(|t| t.weight.abs())
             .collect();
         assert!(weights.windows(2).all(|w| w[0] >= w[1]));
+    }
+
+    #[test]
+    fn the_explanation_is_each_words_gradient_times_input() {
+        let review = "I have had no issues.";
+        let ids = model().encode(review);
+        let (_, attributions) = model().attribute(&ids);
+        let analysis = analyze(review).unwrap();
+        // [CLS] i have had no issues . [SEP]
+        let no = ids
+            .iter()
+            .position(|&id| model().vocab.token(id) == "no")
+            .unwrap();
+        let term = analysis
+            .explanation
+            .iter()
+            .find(|t| t.term == "no")
+            .unwrap();
+        assert_eq!(term.weight, round4(f64::from(attributions[no])));
+        assert!(term.weight > 0.0, "\"no issues\" is praise: {analysis:?}");
     }
 
     #[test]

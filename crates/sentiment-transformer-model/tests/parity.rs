@@ -2,12 +2,14 @@
 //! gives the token ids of the checkpoint's Python tokenizer (`tokenizers`,
 //! from its tokenizer.json) for every sentence of `data/sentiment/`, and the
 //! int8 model gives the logits of the trainer's int8 model (`minilm.py`,
-//! `Quantised`) to 1e-3 on every held-out and challenge sentence.
+//! `Quantised`) to 1e-3 on every held-out and challenge sentence, and its
+//! gradients (each token's gradient × input, torch's autograd) to 1e-3 on
+//! the first 200 of them.
 //!
 //! The expected values are fixtures written by `make train-transformer`
 //! with the blob: `token-ids.fnv` (a 64-bit FNV-1a of each sentence's ids,
-//! in the order of `export-sentences`) and `logits.tsv` (the held-out and
-//! challenge sentences' logits, in the same order).
+//! in the order of `export-sentences`), `logits.tsv` (the held-out and
+//! challenge sentences' logits, in the same order) and `attributions.tsv`.
 
 use std::sync::OnceLock;
 
@@ -111,6 +113,35 @@ fn logits_are_the_trainers_to_1e_3_on_every_held_out_and_challenge_sentence() {
         let a = a.join().unwrap();
         if a.0 > b.0 { a } else { b }
     });
+    assert!(
+        worst.0 <= 1e-3,
+        "largest difference {} on {:?}",
+        worst.0,
+        worst.1
+    );
+}
+
+#[test]
+fn attributions_are_the_trainers_gradients_to_1e_3_on_200_sentences() {
+    let model = sentiment_transformer_model::model();
+    let expected: Vec<Vec<f32>> = fixture("attributions.tsv")
+        .lines()
+        .map(|l| l.split(',').map(|v| v.parse().expect("a number")).collect())
+        .collect();
+    let scored = sentences()
+        .iter()
+        .filter(|(side, _)| side == "held_out" || side == "challenge");
+    let mut worst = (0.0f32, String::new());
+    for ((_, text), want) in scored.zip(&expected) {
+        let (_, got) = model.attribute(&model.encode(text));
+        assert_eq!(got.len(), want.len(), "{text}");
+        for (g, w) in got.iter().zip(want) {
+            if (g - w).abs() > worst.0 {
+                worst = ((g - w).abs(), text.clone());
+            }
+        }
+    }
+    assert_eq!(expected.len(), 200);
     assert!(
         worst.0 <= 1e-3,
         "largest difference {} on {:?}",
