@@ -11,12 +11,13 @@
 //!
 //! - `version` NAME; `param` NAME VALUE (only `neutral_band` is used here;
 //!   the others document how the model was trained); `metric` NAME VALUE;
-//!   `bias` W; `vader` W;
+//!   `cascade` NAME VALUE (the cascade's threshold, `confidence`, and what
+//!   it kept out of fold); `bias` W; `vader` W;
 //! - `terms` N, then N lines TERM TAB W, sorted by term (byte order).
 //!
 //! Weights are `f32` values written in the shortest form that reads back to
 //! the same `f32`. Generated: `MODEL_VERSION`, `METRICS`, `NEUTRAL_BAND`,
-//! `BIAS`, `VADER_WEIGHT` and `TERMS`, a `Table<f32>` (`src/table.rs`) of the
+//! `CASCADE`, `CASCADE_CONFIDENCE`, `BIAS`, `VADER_WEIGHT` and `TERMS`, a `Table<f32>` (`src/table.rs`) of the
 //! terms' weights. When the file does not exist yet (first training), an empty
 //! model is generated, versioned `sentiment-untrained`, and cargo warns.
 //!
@@ -168,6 +169,7 @@ struct Model<'a> {
     version: &'a str,
     neutral_band: f64,
     metrics: Vec<(&'a str, f64)>,
+    cascade: Vec<(&'a str, f64)>,
     bias: f32,
     vader: f32,
     terms: Vec<(&'a str, f32)>,
@@ -179,6 +181,8 @@ impl<'a> Model<'a> {
             version: "sentiment-untrained",
             neutral_band: 0.0,
             metrics: Vec::new(),
+            // Keeps no answer: everything goes on to the transformer.
+            cascade: vec![("confidence", 1.0)],
             bias: 0.0,
             vader: 0.0,
             terms: Vec::new(),
@@ -198,6 +202,7 @@ impl<'a> Model<'a> {
         let mut version = None;
         let mut neutral_band = None;
         let mut metrics = Vec::new();
+        let mut cascade = Vec::new();
         let (mut bias, mut vader) = (None, None);
         let mut terms: Vec<(&str, f32)> = Vec::new();
         let mut expected_terms = None;
@@ -217,6 +222,10 @@ impl<'a> Model<'a> {
                 Some("metric") => {
                     let name = fields.next().expect("metric name");
                     metrics.push((name, num::<f64>(n, fields.next())));
+                }
+                Some("cascade") => {
+                    let name = fields.next().expect("cascade figure name");
+                    cascade.push((name, num::<f64>(n, fields.next())));
                 }
                 Some("bias") => bias = Some(num::<f32>(n, fields.next())),
                 Some("vader") => vader = Some(num::<f32>(n, fields.next())),
@@ -245,6 +254,7 @@ impl<'a> Model<'a> {
             version: version.unwrap_or_else(|| panic!("{WEIGHTS}: no version")),
             neutral_band: neutral_band.unwrap_or_else(|| panic!("{WEIGHTS}: no neutral_band")),
             metrics,
+            cascade,
             bias: bias.unwrap_or_else(|| panic!("{WEIGHTS}: no bias")),
             vader: vader.unwrap_or_else(|| panic!("{WEIGHTS}: no vader weight")),
             terms,
@@ -285,6 +295,34 @@ impl<'a> Model<'a> {
             self.neutral_band
         )
         .unwrap();
+        writeln!(
+            src,
+            "/// The cascade's threshold and what it kept out of fold (sentiment-training's `cascade`)."
+        )
+        .unwrap();
+        writeln!(src, "pub const CASCADE: &[(&str, f64)] = &[").unwrap();
+        for (name, value) in &self.cascade {
+            writeln!(src, "    ({name:?}, {value:?}),").unwrap();
+        }
+        writeln!(src, "];").unwrap();
+        let confidence = self
+            .cascade
+            .iter()
+            .find(|(name, _)| *name == "confidence")
+            .map_or_else(
+                || {
+                    // Weights older than the cascade: retraining writes it.
+                    println!("cargo:warning={WEIGHTS} has no cascade threshold: the cascade keeps no answer");
+                    1.0
+                },
+                |(_, value)| *value,
+            );
+        writeln!(
+            src,
+            "/// The cascade keeps this model's answer when its confidence is at least this."
+        )
+        .unwrap();
+        writeln!(src, "pub const CASCADE_CONFIDENCE: f64 = {confidence:?};").unwrap();
         writeln!(
             src,
             "pub(crate) const BIAS: f64 = {:?}_f32 as f64;",

@@ -143,7 +143,9 @@ pub fn of_records<'a>(
         .collect()
 }
 
-/// The live figures of `model` at `version`, on `now_ms`'s window.
+/// The live figures of `model` at `version`, on `now_ms`'s window. A
+/// version of models joined by `+` (a cascade, whose answers each name the
+/// model that made them) counts the feedback on each.
 pub fn figures<S: Store>(
     store: &S,
     model: Model,
@@ -154,10 +156,12 @@ pub fn figures<S: Store>(
     let days = today.saturating_sub(WINDOW_DAYS - 1)..=today;
     let keys: Vec<String> = days
         .flat_map(|day| {
-            model
-                .figures()
-                .iter()
-                .map(move |figure| key(model, version, day, figure))
+            version.split('+').flat_map(move |version| {
+                model
+                    .figures()
+                    .iter()
+                    .map(move |figure| key(model, version, day, figure))
+            })
         })
         .collect();
     let values = store.get_many(keys)?;

@@ -372,6 +372,22 @@ fn live_figures_count_each_truth_once() {
 }
 
 #[test]
+fn a_cascade_s_live_figures_count_the_feedback_on_each_of_its_models() {
+    let store = MemoryStore::default();
+    let history = history(&store, Owner::open(), 100);
+    let id = record(&history, NOW, false, true);
+    history
+        .feedback(id, &truth(None, Some("positive")), NOW)
+        .unwrap();
+    let alone = live::figures(&store, live::Model::Sentiment, "sentiment-1", NOW).unwrap();
+    for cascade in ["sentiment-1+sentiment-2", "sentiment-2+sentiment-1"] {
+        let figures = live::figures(&store, live::Model::Sentiment, cascade, NOW).unwrap();
+        assert_eq!(figures, alone, "{cascade}");
+    }
+    assert_eq!(alone.feedback, 1);
+}
+
+#[test]
 fn live_figures_cover_the_last_seven_days() {
     let store = MemoryStore::default();
     let history = history(&store, Owner::open(), 100);

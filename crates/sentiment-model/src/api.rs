@@ -97,6 +97,78 @@ pub mod vader {
     }
 }
 
+/// The cascade: the trained classifier first, a slower model (the
+/// transformer) for the reviews it is not confident enough about. The
+/// `sentiment-cascade` component calls these with the two analyzers it
+/// imports; the threshold, [`crate::CASCADE_CONFIDENCE`], was chosen by
+/// cross-validation when the classifier was trained (sentiment-training's
+/// `cascade`).
+pub mod cascade {
+    use super::*;
+    use crate::{CASCADE, CASCADE_CONFIDENCE};
+
+    /// Whether the first model's answer stands: confident enough, or an
+    /// error (both models check a review by the same rules).
+    pub fn keeps(answer: &Result<wit::Analysis, wit::Error>) -> bool {
+        answer
+            .as_ref()
+            .map_or(true, |analysis| analysis.confidence >= CASCADE_CONFIDENCE)
+    }
+
+    /// Analyses `review` with `first`, and with `fallback` when the first
+    /// answer does not stand. Each answer names the model that made it.
+    pub fn analyze(
+        review: &str,
+        first: impl FnOnce(&str) -> Result<wit::Analysis, wit::Error>,
+        fallback: impl FnOnce(&str) -> Result<wit::Analysis, wit::Error>,
+    ) -> Result<wit::Analysis, wit::Error> {
+        let answer = first(review);
+        if keeps(&answer) {
+            answer
+        } else {
+            fallback(review)
+        }
+    }
+
+    /// Analyses a batch with `first`, then the reviews whose answers do not
+    /// stand with `fallback`, in one call; the answers in `reviews`' order.
+    pub fn analyze_batch(
+        reviews: &[String],
+        first: impl FnOnce(&[String]) -> Vec<Result<wit::Analysis, wit::Error>>,
+        fallback: impl FnOnce(&[String]) -> Vec<Result<wit::Analysis, wit::Error>>,
+    ) -> Vec<Result<wit::Analysis, wit::Error>> {
+        let mut answers = first(reviews);
+        let unsure: Vec<usize> = (0..answers.len())
+            .filter(|&i| !keeps(&answers[i]))
+            .collect();
+        if unsure.is_empty() {
+            return answers;
+        }
+        let asked: Vec<String> = unsure.iter().map(|&i| reviews[i].clone()).collect();
+        for (i, answer) in unsure.into_iter().zip(fallback(&asked)) {
+            answers[i] = answer;
+        }
+        answers
+    }
+
+    /// The cascade's name and version (the two models' versions joined by
+    /// `+`), and as metrics the threshold and what it kept out of fold on
+    /// the training side (each model's held-out figures are its own).
+    pub fn model(first: &api::ModelInfo, fallback: &api::ModelInfo) -> api::ModelInfo {
+        api::ModelInfo {
+            name: "sentiment-cascade".into(),
+            version: format!("{}+{}", first.version, fallback.version),
+            metrics: CASCADE
+                .iter()
+                .map(|&(name, value)| api::Metric {
+                    name: format!("cascade_{name}"),
+                    value,
+                })
+                .collect(),
+        }
+    }
+}
+
 fn model_info<'a>(version: &str, metrics: impl Iterator<Item = (&'a str, f64)>) -> api::ModelInfo {
     api::ModelInfo {
         name: "sentiment".into(),
@@ -208,5 +280,92 @@ mod tests {
             .unwrap();
         assert_eq!(accuracy.value, expected.1);
         assert_eq!(info.version, vader::MODEL_VERSION);
+    }
+
+    mod cascade {
+        use super::super::cascade;
+        use super::*;
+
+        const SURE: &str = "A wonderful, reliable car: I love it and it is great fun to drive.";
+        const UNSURE: &str = "The car is blue.";
+
+        fn fallback(review: &str) -> Result<wit::Analysis, wit::Error> {
+            Ok(wit::Analysis {
+                model_version: format!("fallback: {review}"),
+                ..analyze(review)?
+            })
+        }
+
+        fn never(_: &str) -> Result<wit::Analysis, wit::Error> {
+            panic!("the fallback was asked")
+        }
+
+        #[test]
+        fn a_confident_answer_stands() {
+            assert!(analyze(SURE).unwrap().confidence >= crate::CASCADE_CONFIDENCE);
+            assert_eq!(cascade::analyze(SURE, analyze, never), analyze(SURE));
+        }
+
+        #[test]
+        fn an_unsure_answer_goes_to_the_fallback() {
+            assert!(analyze(UNSURE).unwrap().confidence < crate::CASCADE_CONFIDENCE);
+            let answer = cascade::analyze(UNSURE, analyze, fallback).unwrap();
+            assert_eq!(answer.model_version, format!("fallback: {UNSURE}"));
+        }
+
+        #[test]
+        fn a_review_the_first_model_refuses_is_not_passed_on() {
+            assert_eq!(
+                cascade::analyze(" ", analyze, never),
+                Err(wit::Error::EmptyReview)
+            );
+        }
+
+        #[test]
+        fn a_batch_asks_the_fallback_once_for_the_unsure_reviews_in_order() {
+            let reviews: Vec<String> = [UNSURE, SURE, "", "It is a car."]
+                .map(String::from)
+                .to_vec();
+            let all = |batch: &[String]| batch.iter().map(|r| analyze(r)).collect();
+            let mut asked = Vec::new();
+            let answers = cascade::analyze_batch(&reviews, all, |batch: &[String]| {
+                asked.push(batch.to_vec());
+                batch.iter().map(|r| fallback(r)).collect()
+            });
+            assert_eq!(asked, [vec![UNSURE.to_owned(), "It is a car.".to_owned()]]);
+            let versions: Vec<Option<String>> = answers
+                .into_iter()
+                .map(|a| a.ok().map(|a| a.model_version))
+                .collect();
+            assert_eq!(
+                versions,
+                [
+                    Some(format!("fallback: {UNSURE}")),
+                    Some(crate::MODEL_VERSION.to_owned()),
+                    None,
+                    Some("fallback: It is a car.".to_owned()),
+                ]
+            );
+        }
+
+        #[test]
+        fn a_batch_of_sure_answers_never_asks_the_fallback() {
+            let reviews = vec![SURE.to_owned(); 3];
+            let all = |batch: &[String]| batch.iter().map(|r| analyze(r)).collect();
+            let answers = cascade::analyze_batch(&reviews, all, |_: &[String]| panic!("asked"));
+            assert_eq!(answers, vec![analyze(SURE); 3]);
+        }
+
+        #[test]
+        fn the_cascade_is_named_for_both_models_and_gives_its_threshold() {
+            let info = cascade::model(&model(), &vader::model());
+            assert_eq!(info.name, "sentiment-cascade");
+            assert_eq!(
+                info.version,
+                format!("{}+{}", crate::MODEL_VERSION, vader::MODEL_VERSION)
+            );
+            assert_eq!(info.metrics[0].name, "cascade_confidence");
+            assert_eq!(info.metrics[0].value, crate::CASCADE_CONFIDENCE);
+        }
     }
 }

@@ -42,7 +42,7 @@ mod model {
     include!(concat!(env!("OUT_DIR"), "/model.rs"));
 }
 
-pub use model::{METRICS, MODEL_VERSION, NEUTRAL_BAND};
+pub use model::{CASCADE, CASCADE_CONFIDENCE, METRICS, MODEL_VERSION, NEUTRAL_BAND};
 
 /// Longest review accepted, in characters (Unicode scalar values).
 pub const MAX_REVIEW_CHARS: usize = 5000;

@@ -208,9 +208,27 @@ pub struct CrossValidated {
 /// by a hash of each sentence's text (the emoji rows are always trained
 /// on), trains on all folds but one and predicts that one, for each fold.
 pub fn cross_validate(examples: &[Example], params: &Params) -> CrossValidated {
+    let mut cv = CrossValidated::default();
+    for (e, p) in out_of_fold(examples, params) {
+        let metrics = if e.row.source == Source::CarReviews {
+            &mut cv.cars
+        } else {
+            &mut cv.sources
+        };
+        metrics.add(p >= 0.5, e.row.positive);
+    }
+    cv
+}
+
+/// Each training-side sentence (the emoji rows aside) with the probability
+/// that the model trained on the other folds gives it, fold by fold.
+pub fn out_of_fold<'e, 'r>(
+    examples: &'e [Example<'r>],
+    params: &Params,
+) -> Vec<(&'e Example<'r>, f64)> {
     let fold_of = |e: &Example| cv_fold(&e.row.text);
     let training_side: Vec<&Example> = examples.iter().filter(|e| !e.held_out).collect();
-    let mut cv = CrossValidated::default();
+    let mut predicted = Vec::with_capacity(training_side.len());
     for fold in 0..CV_FOLDS {
         let tested = |e: &Example| e.row.source != Source::EmojiRanking && fold_of(e) == fold;
         let train_set: Vec<&Example> = training_side
@@ -219,16 +237,14 @@ pub fn cross_validate(examples: &[Example], params: &Params) -> CrossValidated {
             .filter(|e| !tested(e))
             .collect();
         let model = train(&train_set, params);
-        for e in training_side.iter().filter(|e| tested(e)) {
-            let metrics = if e.row.source == Source::CarReviews {
-                &mut cv.cars
-            } else {
-                &mut cv.sources
-            };
-            metrics.add(model.probability(e) >= 0.5, e.row.positive);
-        }
+        predicted.extend(
+            training_side
+                .iter()
+                .filter(|e| tested(e))
+                .map(|e| (*e, model.probability(e))),
+        );
     }
-    cv
+    predicted
 }
 
 /// Trains on `split.train`, tests on `split.test`.

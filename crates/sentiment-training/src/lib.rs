@@ -12,12 +12,15 @@
 //!   of the in-domain split, so its held-out figures are its own) and writes
 //!   it as the weights file that `sentiment-model`'s build script compiles
 //!   into static tables;
+//! - [`cascade`] chooses, by cross-validation, the confidence above which
+//!   the cascade keeps this model's answer rather than ask the transformer;
 //! - [`export`] writes every sentence with its side of the split, for the
 //!   transformer's trainer (`training/transformer/`).
 //!
 //! Everything is deterministic: no randomness, no threads, sums in a fixed
 //! order, and the split is a hash of each sentence's text.
 
+pub mod cascade;
 pub mod data;
 pub mod eval;
 pub mod export;
@@ -399,6 +402,8 @@ pub struct Trained {
     pub challenge: eval::ChallengeReport,
     /// `(name, value)`: what `sentiment_model::METRICS` will hold.
     pub metrics: Vec<(&'static str, f64)>,
+    /// The cascade's threshold on this model's confidence.
+    pub cascade: cascade::Threshold,
 }
 
 fn round4(x: f64) -> f64 {
@@ -423,6 +428,15 @@ impl Trained {
         for (name, value) in &self.metrics {
             writeln!(out, "metric\t{name}\t{value}").unwrap();
         }
+        let c = &self.cascade;
+        writeln!(out, "cascade\tconfidence\t{}", c.confidence).unwrap();
+        writeln!(out, "cascade\tkept_share_cv\t{}", round4(c.kept_share)).unwrap();
+        writeln!(
+            out,
+            "cascade\tkept_accuracy_cv\t{}",
+            round4(c.kept_accuracy)
+        )
+        .unwrap();
         writeln!(out, "bias\t{:?}", self.model.bias).unwrap();
         writeln!(out, "vader\t{:?}", self.model.vader).unwrap();
         writeln!(out, "terms\t{}", self.model.terms.len()).unwrap();
@@ -469,6 +483,14 @@ impl Trained {
         for (name, value) in &self.metrics {
             writeln!(out, "  {name:<32} {value}").unwrap();
         }
+        writeln!(
+            out,
+            "\ncascade: keeps this model's answer at confidence {} or more; out of fold that was {:.1}% of the training side's reviews, {:.1}% of them right",
+            self.cascade.confidence,
+            100.0 * self.cascade.kept_share,
+            100.0 * self.cascade.kept_accuracy
+        )
+        .unwrap();
         let (pos, neg) = self.model.top_terms(15);
         writeln!(out).unwrap();
         writeln!(
@@ -509,6 +531,15 @@ pub fn train_served(data_dir: &Path, params: &Params) -> Result<Trained> {
     let version = version(&inputs, params, &model);
     let (_, cross_domain) = eval::run(&examples, &Split::served_cross_domain(), params);
     let challenge = eval::challenge(&model, &data::load_challenge(data_dir)?);
+    let out_of_fold: Vec<(f64, bool)> = eval::out_of_fold(&examples, params)
+        .into_iter()
+        .map(|(e, p)| (p.max(1.0 - p), (p >= 0.5) == e.row.positive))
+        .collect();
+    let cascade = cascade::choose(
+        &out_of_fold,
+        cascade::ACCURACY_BUDGET,
+        0.5 + params.neutral_band / 2.0,
+    );
 
     let i = &in_domain;
     let x = &cross_domain;
@@ -557,5 +588,6 @@ pub fn train_served(data_dir: &Path, params: &Params) -> Result<Trained> {
         cross_domain,
         challenge,
         metrics,
+        cascade,
     })
 }

@@ -77,11 +77,14 @@ pub struct Component {
     pub build: Option<Build>,
 }
 
-/// A component dependency in the `{ component = "<id>" }` form.
+/// A component dependency in the `{ component = "<id>" }` form, with
+/// `export = "<name>"` when the export that satisfies the import has
+/// another name.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
     pub component: String,
+    pub export: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,6 +145,17 @@ impl Manifest {
                 }
                 if dependency.component == *id {
                     bail!("component `{id}` depends on itself");
+                }
+                // As Spin: a dependency is composed as it is built.
+                if !self.component[&dependency.component]
+                    .dependencies
+                    .is_empty()
+                {
+                    bail!(
+                        "component `{}` cannot be a dependency of `{id}`: it has dependencies \
+                         of its own (compose them into it when building)",
+                        dependency.component
+                    );
                 }
             }
         }
