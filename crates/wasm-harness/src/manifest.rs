@@ -162,3 +162,55 @@ impl Manifest {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Manifest> {
+        let dir = std::env::temp_dir().join(format!(
+            "harness-manifest-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("spin.toml");
+        std::fs::write(&path, text).unwrap();
+        Manifest::load(&path)
+    }
+
+    const APP: &str = r#"
+spin_manifest_version = 2
+[application]
+name = "app"
+[[trigger.http]]
+route = "/..."
+component = "front"
+[component.front]
+source = "front.wasm"
+[component.front.dependencies]
+"ml:a/b@1.0.0" = { component = "middle", export = "ml:a/c@1.0.0" }
+[component.middle]
+source = "middle.wasm"
+"#;
+
+    #[test]
+    fn a_dependency_may_name_the_export_that_satisfies_the_import() {
+        let manifest = load(APP).unwrap();
+        let dependency = &manifest.component["front"].dependencies["ml:a/b@1.0.0"];
+        assert_eq!(dependency.export.as_deref(), Some("ml:a/c@1.0.0"));
+    }
+
+    #[test]
+    fn a_dependency_with_dependencies_of_its_own_is_refused_as_spin_refuses_it() {
+        let app = format!(
+            "{APP}[component.middle.dependencies]\n\"ml:x/y@1.0.0\" = {{ component = \"last\" }}\n\
+             [component.last]\nsource = \"last.wasm\"\n"
+        );
+        let error = load(&app).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("`middle` cannot be a dependency of `front`"),
+            "{error:#}"
+        );
+    }
+}

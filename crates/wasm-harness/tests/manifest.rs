@@ -76,9 +76,15 @@ fn every_source_is_the_file_its_build_command_produces() {
     let manifest = manifest();
     for (id, component) in &manifest.component {
         let library = id.replace('-', "_");
+        // The build composes the cascade with its two models into a file
+        // of its own.
+        let file = match id.as_str() {
+            "sentiment-cascade" => format!("{library}.composed.wasm"),
+            _ => format!("{library}.wasm"),
+        };
         assert_eq!(
             component.source,
-            Path::new(&format!("target/wasm32-wasip2/release/{library}.wasm")),
+            Path::new(&format!("target/wasm32-wasip2/release/{file}")),
             "component `{id}`"
         );
         let build = component.build.as_ref().expect("a build command");
@@ -162,6 +168,21 @@ fn no_dependency_imports_what_spin_would_deny_it() {
             );
         }
     }
+}
+
+/// The cascade as built holds both its models: it imports neither analyzer
+/// nor anything Spin would deny a dependency, and exports the analyzer.
+#[test]
+fn the_built_cascade_is_composed_with_its_models() {
+    let manifest = manifest();
+    let interfaces = compose::interfaces(&component_bytes(&manifest, "sentiment-cascade")).unwrap();
+    assert!(
+        interfaces.imports.iter().all(|i| !i.starts_with("ml:")),
+        "{:?}",
+        interfaces.imports
+    );
+    assert_eq!(capabilities::gated(&interfaces.imports), Vec::<&str>::new());
+    assert!(interfaces.exports.contains("ml:sentiment/analyzer@0.3.0"));
 }
 
 /// What the cluster's runtime, Spin 3.6.3, can satisfy: WASI 0.2, and Spin's
