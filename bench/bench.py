@@ -19,7 +19,8 @@ rate, half of what it served at the most connections (see fixed_rate); the
 app on each runtime with payload logs `off` against `summary` (its default),
 side by side (see compare), on Spin with requests that price each part of a
 car analysis (see spin_cost_report); and the app on each Spin with the `SPIN_WASMTIME_*`
-settings that change what a request costs (see SPIN_SETTINGS).
+settings that change what a request costs (see SPIN_SETTINGS). Last, the
+sentiment models side by side on the newest Spin (bench/sentiment.py).
 """
 
 import argparse
@@ -803,6 +804,9 @@ def report(m, args):
     if m["compared"]:
         payload_log_report(add, m["compared"], args, probed)
         spin_cost_report(add, m["compared"], args)
+    if m["sentiment"]:
+        import sentiment  # bench/sentiment.py
+        sentiment.report(add, *m["sentiment"], args)
     if not results:
         return "\n".join(lines)
     add("### Every run")
@@ -1095,6 +1099,10 @@ def main():
                         help="run just the prediction-history comparisons")
     parser.add_argument("--only-payload-log", action="store_true",
                         help="run just the payload-log comparisons")
+    parser.add_argument("--only-sentiment", action="store_true",
+                        help="run just the sentiment models' comparison")
+    parser.add_argument("--skip-sentiment", action="store_true",
+                        help="leave out the sentiment models' comparison")
     parser.add_argument("--settings-rounds", type=int, default=2,
                         help="rounds of the comparison of Spin's engine settings, each with the "
                              "servers started afresh (0: skip it)")
@@ -1106,8 +1114,8 @@ def main():
     spins = spin_clis()
     log(f"Spin: {', '.join(spins) or 'none (scripts/runtimes spin found no CLI)'}")
     m = {"spins": spins, "loads": [load_average()], "micro": {}, "probed": None, "results": {},
-         "refused": {}, "compared": {}, "settings": {}, "histories": {}}
-    only = args.only_payload_log or args.only_history
+         "refused": {}, "compared": {}, "settings": {}, "histories": {}, "sentiment": None}
+    only = args.only_payload_log or args.only_history or args.only_sentiment
     if not only:
         log(f"load average {m['loads'][0]:.2f}; criterion micro-benchmarks")
         m["micro"] = criterion(args)
@@ -1125,7 +1133,7 @@ def main():
                     raise
                 log(f"  {error}")
                 m["refused"][name] = error.said
-    for label, cli, app, _ in runtimes(spins):
+    for label, cli, app, _ in runtimes(spins) if not args.only_sentiment else []:
         if args.history_rounds > 0 and selected(app, args) and not args.only_payload_log:
             log(f"prediction history on {label}: off, summary, full")
             m["histories"][label] = history_comparison(args, cli, f"history on {label}")
@@ -1140,8 +1148,15 @@ def main():
             m["settings"][label] = compare(args, cli, SPIN_SETTINGS, SETTINGS_ROUTES,
                                            [max(args.connections)], args.settings_rounds,
                                            f"settings on {label}")
+    if not (args.skip_sentiment or args.only_payload_log or args.only_history):
+        import sentiment  # bench/sentiment.py
+        label, cli, _, _ = runtimes(spins)[0]
+        log(f"sentiment models on {label}")
+        m["sentiment"] = (label, sentiment.measure(args, cli))
     m["loads"].append(load_average())
     problems = check_answers(m["results"])
+    if m["sentiment"]:
+        problems += sentiment.problems(m["sentiment"][1])
     # Every car analysis of the history comparison answers 200, kept or not.
     for label, history in m["histories"].items():
         for variant, runs in history["runs"].items():

@@ -4,7 +4,9 @@
 //! beside the word model (`sentiment-model`) and VADER on the same
 //! sentences. A sentence is called positive when the transformer's logit is
 //! at least 0, the word model's probability at least 0.5, VADER's compound
-//! score at least 0 (as `sentiment-training` counts them).
+//! score at least 0 (as `sentiment-training` counts them). The cascade
+//! answers as the word model when the word model's confidence reaches
+//! [`sentiment_model::CASCADE_CONFIDENCE`], as the transformer otherwise.
 
 use std::fmt::Write as _;
 
@@ -17,16 +19,31 @@ pub struct Counts {
     pub transformer: usize,
     pub word_model: usize,
     pub vader: usize,
+    pub cascade: usize,
+    /// Sentences the cascade asked the transformer about.
+    pub cascade_asked: usize,
 }
 
 impl Counts {
     fn add(&mut self, positive: bool, logit: f32, text: &str) {
+        let transformer = (logit >= 0.0) == positive;
+        let word_model = (sentiment_model::probability(text) >= 0.5) == positive;
+        let asked = !cascade_keeps(text);
         self.sentences += 1;
-        self.transformer += usize::from((logit >= 0.0) == positive);
-        self.word_model += usize::from((sentiment_model::probability(text) >= 0.5) == positive);
+        self.transformer += usize::from(transformer);
+        self.word_model += usize::from(word_model);
         self.vader +=
             usize::from((sentiment_model::polarity_scores(text).compound >= 0.0) == positive);
+        self.cascade += usize::from(if asked { transformer } else { word_model });
+        self.cascade_asked += usize::from(asked);
     }
+}
+
+/// Whether the cascade keeps the word model's answer to `text` (as the
+/// component decides, on the confidence the API gives).
+pub fn cascade_keeps(text: &str) -> bool {
+    sentiment_model::analyze(text)
+        .is_ok_and(|analysis| analysis.confidence >= sentiment_model::CASCADE_CONFIDENCE)
 }
 
 /// A labelled sentence of a group.
@@ -112,18 +129,41 @@ pub fn counts(sentences: &[Sentence], logits: &[f32]) -> Vec<(String, Counts)> {
 pub fn table(groups: &[(String, Counts)]) -> String {
     let pct = |n: usize, d: usize| format!("{:.1}%", 100.0 * n as f64 / d as f64);
     let mut out = String::from(
-        "| sentences | count | transformer | word model | VADER |\n|---|---:|---:|---:|---:|\n",
+        "| sentences | count | transformer | cascade | word model | VADER | cascade asked the transformer |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for (name, c) in groups {
         writeln!(
             out,
-            "| {name} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} |",
             c.sentences,
             pct(c.transformer, c.sentences),
+            pct(c.cascade, c.sentences),
             pct(c.word_model, c.sentences),
-            pct(c.vader, c.sentences)
+            pct(c.vader, c.sentences),
+            pct(c.cascade_asked, c.sentences)
         )
         .unwrap();
+    }
+    out
+}
+
+/// The challenge sentences the cascade gets wrong, with the model that
+/// answered: what its model card shows.
+pub fn cascade_mistakes(sentences: &[Sentence], logits: &[f32]) -> String {
+    let mut out = String::new();
+    for (s, &logit) in sentences.iter().zip(logits) {
+        if s.group.0 != "challenge" {
+            continue;
+        }
+        let (answered, positive) = if cascade_keeps(&s.text) {
+            ("word model", sentiment_model::probability(&s.text) >= 0.5)
+        } else {
+            ("transformer", logit >= 0.0)
+        };
+        if positive != s.positive {
+            let truth = if s.positive { "positive" } else { "negative" };
+            writeln!(out, "- {} ({truth}; {answered}): {}", s.group.1, s.text).unwrap();
+        }
     }
     out
 }

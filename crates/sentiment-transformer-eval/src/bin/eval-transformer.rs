@@ -1,9 +1,10 @@
 //! `cargo run --profile host -p sentiment-transformer-eval --bin eval-transformer`
 //!
 //! Prints the transformer's held-out, per-source and challenge accuracies
-//! beside the word model's and VADER's (Markdown), and the version.
+//! beside the cascade's, the word model's and VADER's (Markdown), and the
+//! challenge sentences the cascade gets wrong.
 
-use sentiment_transformer_eval::{counts, logits, sentences, table};
+use sentiment_transformer_eval::{cascade_mistakes, counts, logits, sentences, table};
 
 fn main() -> anyhow::Result<()> {
     let sentences = sentences()?;
@@ -13,6 +14,12 @@ fn main() -> anyhow::Result<()> {
         sentiment_transformer_model::version(),
         sentiment_model::MODEL_VERSION
     );
+    println!(
+        "The cascade keeps the word model's answer at confidence {} or more.\n",
+        sentiment_model::CASCADE_CONFIDENCE
+    );
     print!("{}", table(&counts(&sentences, &logits)));
+    println!("\nChallenge sentences the cascade gets wrong (truth; the model that answered):\n");
+    print!("{}", cascade_mistakes(&sentences, &logits));
     Ok(())
 }
