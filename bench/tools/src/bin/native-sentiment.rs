@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use api::sentiment::{Analysis, Error};
-use serde_json::{Map, Value, json};
 use sentiment_model::api::cascade;
+use serde_json::{Map, Value, json};
 
 /// Fewest and most timed runs of one review, and the time after which no
 /// run beyond the fewest starts.
@@ -32,11 +32,15 @@ fn main() -> Result<()> {
     let [reviews] = args.as_slice() else {
         bail!("usage: native-sentiment REVIEWS_JSON");
     };
-    let reviews: Map<String, Value> =
-        serde_json::from_slice(&std::fs::read(reviews).with_context(|| format!("reading {reviews}"))?)?;
+    let reviews: Map<String, Value> = serde_json::from_slice(
+        &std::fs::read(reviews).with_context(|| format!("reading {reviews}"))?,
+    )?;
     let models: [(&str, fn(&str) -> Result<Analysis, Error>); 3] = [
         ("sentiment", sentiment_model::api::analyze),
-        ("sentiment-transformer", sentiment_transformer_model::api::analyze),
+        (
+            "sentiment-transformer",
+            sentiment_transformer_model::api::analyze,
+        ),
         ("sentiment-cascade", cascade),
     ];
     let mut out = Map::new();
