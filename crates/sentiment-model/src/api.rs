@@ -14,8 +14,13 @@ use api::sentiment as wit;
 /// Validates `review` and analyses it with the trained classifier: the
 /// interface's `analyze`.
 pub fn analyze(review: &str) -> Result<wit::Analysis, wit::Error> {
-    let analysis = crate::analyze(review)?;
-    Ok(wit::Analysis {
+    Ok(answer(crate::analyze(review)?, crate::MODEL_VERSION))
+}
+
+/// An analysis in the API's terms, made by the model `version`: also the
+/// transformer's, which answers with this crate's [`crate::Analysis`].
+pub fn answer(analysis: crate::Analysis, version: &str) -> wit::Analysis {
+    wit::Analysis {
         label: analysis.label.into(),
         score: analysis.score,
         confidence: analysis.confidence,
@@ -27,8 +32,8 @@ pub fn analyze(review: &str) -> Result<wit::Analysis, wit::Error> {
                 weight: term.weight,
             })
             .collect(),
-        model_version: crate::MODEL_VERSION.to_owned(),
-    })
+        model_version: version.to_owned(),
+    }
 }
 
 /// The trained classifier's name, version and held-out metrics: the

@@ -5,21 +5,10 @@ use api::sentiment as wit;
 
 /// Validates `review` and analyses it: the interface's `analyze`.
 pub fn analyze(review: &str) -> Result<wit::Analysis, wit::Error> {
-    let analysis = crate::analyze(review)?;
-    Ok(wit::Analysis {
-        label: analysis.label.into(),
-        score: analysis.score,
-        confidence: analysis.confidence,
-        explanation: analysis
-            .explanation
-            .into_iter()
-            .map(|term| wit::Term {
-                term: term.term,
-                weight: term.weight,
-            })
-            .collect(),
-        model_version: crate::version().to_owned(),
-    })
+    Ok(sentiment_model::api::answer(
+        crate::analyze(review)?,
+        crate::version(),
+    ))
 }
 
 /// The model's name, version and held-out metrics: the interface's `model`.
