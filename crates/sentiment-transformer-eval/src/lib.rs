@@ -167,3 +167,39 @@ pub fn cascade_mistakes(sentences: &[Sentence], logits: &[f32]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word model is sure of it, and right.
+    const SURE: &str = "A wonderful, reliable car: I love it and it is great fun to drive.";
+    /// The word model is not sure of it (and reads it as positive).
+    const UNSURE: &str = "Not the worst car I have owned.";
+
+    fn sentence(text: &str, positive: bool) -> Sentence {
+        Sentence {
+            group: ("held_out", "amazon".into()),
+            positive,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn the_cascade_keeps_the_word_models_answer_only_when_it_is_sure() {
+        assert!(cascade_keeps(SURE));
+        assert!(!cascade_keeps(UNSURE));
+    }
+
+    #[test]
+    fn the_cascade_is_counted_with_the_model_that_would_have_answered() {
+        // A wrong transformer does not count against a kept answer; a right
+        // one counts for a review passed on.
+        let sentences = [sentence(SURE, true), sentence(UNSURE, true)];
+        let groups = counts(&sentences, &[-3.0, 2.0]);
+        let (name, all) = &groups[0];
+        assert_eq!(name, "held_out: all");
+        assert_eq!((all.sentences, all.transformer), (2, 1));
+        assert_eq!((all.cascade, all.cascade_asked), (2, 1));
+    }
+}
