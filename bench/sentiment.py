@@ -3,7 +3,7 @@ word model (`sentiment`, the default), the transformer
 (`sentiment-transformer`) and the cascade (`sentiment-cascade`), each
 composed into the gateway and sentiment-api by a copy of spin.toml that
 changes only their dependency, as tests/swap.rs does, and served with
-`spin up` one at a time, the prediction history off (what is compared is
+`spin up` (the harness where there is no Spin) one at a time, the prediction history off (what is compared is
 the models, not the store). For each:
 
 - the first answer after start: from starting `spin up` to the first 200 of
@@ -173,7 +173,7 @@ def report(add, label, measured, args):
     word = spin[DEFAULT]
     add(f"### Sentiment models: the word model, the transformer and the cascade on {label}")
     add("")
-    add(f"Each model composed in by one line of `spin.toml` and served alone with `spin up`, "
+    add(f"Each model composed in by one line of `spin.toml` and served alone on {label}, "
         f"prediction history off (bench/sentiment.py). Latency: requests one at a time on "
         f"`/api/review-sentiment` (at least 20 a review, then for 2 s), ms; natively: the "
         f"same analysis in-process. Throughput: wrk, {CONNECTIONS} connections, "
