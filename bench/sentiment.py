@@ -108,7 +108,7 @@ def quantile(times, q):
 
 def latency(url, review, target):
     """Sequential requests of one review: at least 20, then for 2 s."""
-    times, versions, faults = timed(url, [review] * 2, target)  # warm-up
+    timed(url, [review] * 2, target)  # warm-up
     times, versions, faults = timed(url, [review] * 20, target)
     started = time.perf_counter()
     while time.perf_counter() - started < 2.0 and len(times) < 300:
